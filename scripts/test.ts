@@ -1,0 +1,94 @@
+/**
+ * The project's test command (`deno task test`): starts a throwaway Postgres, runs every Deno test and
+ * the pgTAP suite, then prints one closing line `N passed, N failed[, N skipped]` that CI reads.
+ *
+ * Env: CI=true makes missing pg_cron/pgTAP a failure instead of a skip.
+ */
+
+import { existsSync } from "node:fs";
+
+interface Counts {
+  passed: number;
+  failed: number;
+  skipped: number;
+}
+
+const root = new URL("..", import.meta.url).pathname;
+const inCi = Deno.env.get("CI") === "true";
+
+/** Reads the totals out of Deno's JUnit report. */
+function junitCounts(xml: string): Counts {
+  const head = xml.match(/<testsuites\b[^>]*>/)?.[0] ?? "";
+  const attr = (name: string) => Number(head.match(new RegExp(`\\b${name}="(\\d+)"`))?.[1] ?? 0);
+  const skipped = (xml.match(/<skipped\b/g) ?? []).length;
+  const total = attr("tests");
+  const failed = attr("failures") + attr("errors");
+  return { passed: total - failed - skipped, failed, skipped };
+}
+
+async function runDenoTests(env: Record<string, string>, filters: string[]): Promise<Counts> {
+  const junit = `${root}.test-results/junit.xml`;
+  await Deno.mkdir(`${root}.test-results`, { recursive: true });
+  try {
+    await Deno.remove(junit);
+  } catch { /* first run */ }
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["test", "-A", `--junit-path=${junit}`, ...filters],
+    cwd: root,
+    env,
+    stdout: "inherit",
+    stderr: "inherit",
+  }).spawn();
+  const status = await child.status;
+  if (!existsSync(junit)) {
+    console.error(`deno test exited with code ${status.code} and wrote no report`);
+    return { passed: 0, failed: 1, skipped: 0 };
+  }
+  const counts = junitCounts(await Deno.readTextFile(junit));
+  if (!status.success && counts.failed === 0) counts.failed = 1; // e.g. a type error before any test ran
+  return counts;
+}
+
+async function main(): Promise<number> {
+  const total: Counts = { passed: 0, failed: 0, skipped: 0 };
+  const add = (c: Counts) => {
+    total.passed += c.passed;
+    total.failed += c.failed;
+    total.skipped += c.skipped;
+  };
+  const env: Record<string, string> = {};
+  const harnessPath = `${root}scripts/db/harness.ts`;
+  // deno-lint-ignore no-explicit-any
+  let db: any = null;
+  // deno-lint-ignore no-explicit-any
+  let harness: any = null;
+  if (existsSync(harnessPath)) {
+    harness = await import(harnessPath);
+    db = await harness.startTestDatabase({ log: (l: string) => console.error(l) });
+    env.TEST_DATABASE_URL = db.url;
+    if (inCi && (!db.pgCron || !db.pgTap)) {
+      console.error(`CI needs pg_cron and pgTAP (pg_cron=${db.pgCron}, pgTAP=${db.pgTap})`);
+      total.failed += 1;
+    }
+  }
+  try {
+    add(await runDenoTests(env, Deno.args));
+    if (db && Deno.args.length === 0) {
+      if (db.pgTap) {
+        const r = await harness.runPgTap(db);
+        console.log(r.output);
+        add({ passed: r.passed, failed: r.failed, skipped: 0 });
+      } else {
+        console.error("pgTAP/pg_prove not found: pgTAP suite skipped");
+        total.skipped += 1;
+      }
+    }
+  } finally {
+    await db?.stop();
+  }
+  const skipped = total.skipped ? `, ${total.skipped} skipped` : "";
+  console.log(`${total.passed} passed, ${total.failed} failed${skipped}`);
+  return total.failed === 0 && total.passed > 0 ? 0 : 1;
+}
+
+Deno.exit(await main());
