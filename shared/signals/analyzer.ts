@@ -1,0 +1,294 @@
+/**
+ * The streaming analyzer: feeds each closed candle through indicators, pivots, Elliott, Wyckoff and
+ * fusion, in O(1) amortised time per candle, and keeps a compact serialisable state.
+ */
+
+import type { Candle } from "../candles/types.ts";
+import { type IndicatorFrame, IndicatorSet } from "../indicators/set.ts";
+import { DEFAULT_ELLIOTT_OPTIONS, type ElliottOptions, findElliott } from "../patterns/elliott.ts";
+import { DEFAULT_PIVOT_OPTIONS, PivotDetector, type PivotOptions } from "../patterns/pivots.ts";
+import type { ElliottCount, Pivot, WyckoffEvent, WyckoffPhase } from "../patterns/types.ts";
+import {
+  DEFAULT_WYCKOFF_OPTIONS,
+  type WyckoffBar,
+  type WyckoffOptions,
+  WyckoffTracker,
+} from "../patterns/wyckoff.ts";
+import { type AnalyzerConfig, configKey, DEFAULT_ANALYZER_CONFIG, mergeOptions } from "./config.ts";
+import { fuse } from "./fusion.ts";
+import type { Signal } from "./types.ts";
+
+/** The analyzer's whole state as plain JSON; restore it with {@link StreamingAnalyzer.restore}. */
+export interface AnalyzerSnapshot {
+  /** Snapshot format version. */
+  v: 1;
+  /** {@link configKey} of the settings the state was built with. */
+  configKey: string;
+  /** Candles processed so far (= index of the next candle). */
+  bars: number;
+  /** Open time (ms) of the last candle processed, or null before the first. */
+  lastTime: number | null;
+  indicators: ReturnType<IndicatorSet["toState"]>;
+  pivots: ReturnType<PivotDetector["toState"]>;
+  wyckoff: ReturnType<WyckoffTracker["toState"]>;
+  elliott: ElliottCount | null;
+  events: WyckoffEvent[];
+  lastSignalIndex: number | null;
+}
+
+/** Everything the analyzer knows after a bar: the signal and the state behind it. */
+export interface AnalysisView {
+  signal: Signal | null;
+  indicators: IndicatorFrame;
+  pivots: Pivot[];
+  elliott: ElliottCount | null;
+  wyckoffEvents: WyckoffEvent[];
+  phase: WyckoffPhase;
+}
+
+/** Raised when a candle is out of order or a snapshot does not fit the settings. */
+export class AnalyzerError extends Error {
+  override name = "AnalyzerError";
+}
+
+/** Resolved options of the pattern detectors for a config. */
+interface Detectors {
+  pivots: PivotOptions;
+  elliott: ElliottOptions;
+  wyckoff: WyckoffOptions;
+}
+
+function detectorOptions(config: AnalyzerConfig): Detectors {
+  return {
+    pivots: mergeOptions("pivots", DEFAULT_PIVOT_OPTIONS, config.pivots),
+    elliott: mergeOptions("elliott", DEFAULT_ELLIOTT_OPTIONS, config.elliott),
+    wyckoff: mergeOptions("wyckoff", DEFAULT_WYCKOFF_OPTIONS, config.wyckoff),
+  };
+}
+
+/**
+ * The per-bar pattern and fusion step, shared by the streaming analyzer (indicators computed
+ * incrementally) and {@link analyzeWindow} (indicators computed in batch): both must agree exactly.
+ */
+export class AnalyzerCore {
+  readonly config: AnalyzerConfig;
+  private readonly opts: Detectors;
+  private readonly pivots: PivotDetector;
+  private readonly wyckoff: WyckoffTracker;
+  private readonly bar: WyckoffBar = {
+    index: 0,
+    time: 0,
+    open: 0,
+    high: 0,
+    low: 0,
+    close: 0,
+    volume: 0,
+    atr: NaN,
+    volumeAvg: NaN,
+    emaFast: NaN,
+    emaSlow: NaN,
+  };
+  private elliott: ElliottCount | null = null;
+  private events: WyckoffEvent[] = [];
+  private lastSignalIndex: number | null = null;
+  /** Number of bars stepped (= index of the next bar). */
+  bars = 0;
+  /** Open time of the last bar stepped. */
+  lastTime: number | null = null;
+
+  /** A fresh core, or one restored from the pattern parts of a snapshot. */
+  constructor(config: AnalyzerConfig, snap?: AnalyzerSnapshot) {
+    this.config = config;
+    this.opts = detectorOptions(config);
+    if (snap) {
+      this.pivots = PivotDetector.fromState(snap.pivots, this.opts.pivots);
+      this.wyckoff = WyckoffTracker.fromState(snap.wyckoff, this.opts.wyckoff);
+      this.elliott = snap.elliott;
+      this.events = snap.events.slice();
+      this.lastSignalIndex = snap.lastSignalIndex;
+      this.bars = snap.bars;
+      this.lastTime = snap.lastTime;
+    } else {
+      this.pivots = new PivotDetector(this.opts.pivots);
+      this.wyckoff = new WyckoffTracker(this.opts.wyckoff);
+    }
+  }
+
+  /** Throws unless `time` is after the last bar stepped (so a rejected candle changes nothing). */
+  assertAfter(time: number): void {
+    if (this.lastTime !== null && !(time > this.lastTime)) {
+      throw new AnalyzerError(
+        `candle ${new Date(time).toISOString()} is not after the last one processed (${
+          new Date(this.lastTime).toISOString()
+        })`,
+      );
+    }
+  }
+
+  /** Processes one closed bar whose indicator values are `f`; returns the bar's signal or null. */
+  step(
+    time: number,
+    open: number,
+    high: number,
+    low: number,
+    close: number,
+    volume: number,
+    f: IndicatorFrame,
+  ): Signal | null {
+    this.assertAfter(time);
+    const index = this.bars++;
+    this.lastTime = time;
+    const { methods } = this.config;
+    const atr = f.atr14;
+
+    if (methods.elliott || methods.wyckoff) {
+      const changed = this.pivots.update(index, time, high, low, atr);
+      if (methods.elliott) {
+        if (changed) {
+          const count = findElliott(this.pivots.pivots, index, this.opts.elliott);
+          if (count) this.elliott = count;
+        }
+        const e = this.elliott;
+        if (e) {
+          const broken = e.direction === "short" ? high > e.invalidation : low < e.invalidation;
+          if (broken || index - e.confirmedAt > this.config.elliottFreshBars) this.elliott = null;
+        }
+      }
+      if (methods.wyckoff) {
+        const b = this.bar;
+        b.index = index;
+        b.time = time;
+        b.open = open;
+        b.high = high;
+        b.low = low;
+        b.close = close;
+        b.volume = volume;
+        b.atr = atr;
+        b.volumeAvg = f.volumeAvg20;
+        b.emaFast = f.ema50;
+        b.emaSlow = f.ema200;
+        const fresh = this.wyckoff.update(b, this.pivots.pivots, changed);
+        const oldest = index - this.config.wyckoffFreshBars;
+        if (this.events.length && this.events[0].index < oldest) {
+          this.events = this.events.filter((e) => e.index >= oldest);
+        }
+        for (const e of fresh) this.events.push(e);
+      }
+    }
+
+    if (this.elliott === null && this.events.length === 0) return null;
+    if (this.lastSignalIndex !== null && index - this.lastSignalIndex <= this.config.cooldownBars) {
+      return null;
+    }
+    const signal = fuse({
+      index,
+      time,
+      close,
+      atr,
+      frame: f,
+      elliott: this.elliott,
+      wyckoff: this.events,
+      phase: this.wyckoff.phase,
+    }, this.config);
+    if (signal) this.lastSignalIndex = index;
+    return signal;
+  }
+
+  /** What the patterns say after the last bar (copies; for inspection and tests). */
+  view(): Omit<AnalysisView, "signal" | "indicators"> {
+    return {
+      pivots: this.pivots.pivots.slice(),
+      elliott: this.elliott,
+      wyckoffEvents: this.events.slice(),
+      phase: this.wyckoff.phase,
+    };
+  }
+
+  /** The pattern part of a snapshot. */
+  state(): Omit<AnalyzerSnapshot, "v" | "configKey" | "indicators"> {
+    return {
+      bars: this.bars,
+      lastTime: this.lastTime,
+      pivots: this.pivots.toState(),
+      wyckoff: this.wyckoff.toState(),
+      elliott: this.elliott,
+      events: this.events.slice(),
+      lastSignalIndex: this.lastSignalIndex,
+    };
+  }
+}
+
+/**
+ * Streaming analyzer: `update(candle)` returns the signal for that candle (or null). Amortised O(1)
+ * per candle; what it says at bar t depends only on candles ≤ t.
+ *
+ * @example
+ * const a = new StreamingAnalyzer(parseAnalyzerConfig({ minConfidence: 0.7 }));
+ * for (const c of candles) { const s = a.update(c); if (s) console.log(s.direction, s.entry); }
+ * const saved = JSON.stringify(a.snapshot()); // store it, later: StreamingAnalyzer.restore(JSON.parse(saved), config)
+ */
+export class StreamingAnalyzer {
+  private readonly core: AnalyzerCore;
+  private readonly indicators: IndicatorSet;
+  private lastFrame = {} as IndicatorFrame;
+
+  /** A new analyzer with `config` (defaults when omitted). */
+  constructor(config: AnalyzerConfig = DEFAULT_ANALYZER_CONFIG, snap?: AnalyzerSnapshot) {
+    this.core = new AnalyzerCore(config, snap);
+    this.indicators = snap ? IndicatorSet.fromState(snap.indicators) : new IndicatorSet();
+  }
+
+  /** Restores an analyzer from {@link snapshot} output; throws if it was made with other settings. */
+  static restore(snap: AnalyzerSnapshot, config: AnalyzerConfig): StreamingAnalyzer {
+    if (snap?.v !== 1) throw new AnalyzerError("unsupported analyzer snapshot version");
+    if (snap.configKey !== configKey(config)) {
+      throw new AnalyzerError("analyzer snapshot was made with different settings; start afresh");
+    }
+    return new StreamingAnalyzer(config, snap);
+  }
+
+  /** Number of candles processed. */
+  get bars(): number {
+    return this.core.bars;
+  }
+
+  /** Open time of the last candle processed, or null. */
+  get lastTime(): number | null {
+    return this.core.lastTime;
+  }
+
+  /** Feeds one closed candle. */
+  update(c: Candle): Signal | null {
+    return this.updateBar(c.openTime, c.open, c.high, c.low, c.close, c.volume);
+  }
+
+  /** Feeds one closed candle given as numbers (no allocation). */
+  updateBar(
+    time: number,
+    open: number,
+    high: number,
+    low: number,
+    close: number,
+    volume: number,
+  ): Signal | null {
+    this.core.assertAfter(time);
+    const f = this.indicators.update(time, high, low, close, volume);
+    this.lastFrame = f;
+    return this.core.step(time, open, high, low, close, volume, f);
+  }
+
+  /** The state after the last candle, with the given signal (what {@link analyzeWindow} returns). */
+  view(signal: Signal | null): AnalysisView {
+    return { signal, indicators: { ...this.lastFrame }, ...this.core.view() };
+  }
+
+  /** The whole state as JSON-safe data (bounded size). */
+  snapshot(): AnalyzerSnapshot {
+    return {
+      v: 1,
+      configKey: configKey(this.core.config),
+      indicators: this.indicators.toState(),
+      ...this.core.state(),
+    };
+  }
+}

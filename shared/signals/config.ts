@@ -1,0 +1,104 @@
+/** Analyzer configuration: one zod-validated object with documented defaults, read once and passed down. */
+
+import { z } from "zod";
+
+/** Weights and switches for the three methods. */
+const methodFlags = z.object({
+  wyckoff: z.boolean().default(true),
+  elliott: z.boolean().default(true),
+  indicators: z.boolean().default(true),
+}).strict();
+
+const methodWeights = z.object({
+  wyckoff: z.number().min(0).default(0.4),
+  elliott: z.number().min(0).default(0.4),
+  indicators: z.number().min(0).default(0.2),
+}).strict();
+
+const positive = z.number().positive().finite();
+
+/** A partial override of a pattern detector's options: numbers, booleans or strings by key. */
+const overrides = z.record(z.string(), z.union([z.number().finite(), z.boolean(), z.string()]));
+
+/** The zod schema of {@link AnalyzerConfig}; every field has a default. */
+export const AnalyzerConfigSchema = z.object({
+  /** Which methods run. Disabled methods neither vote nor weigh. */
+  methods: methodFlags.default({ wyckoff: true, elliott: true, indicators: true }),
+  /** Weight of each method in the fused confidence. */
+  weights: methodWeights.default({ wyckoff: 0.4, elliott: 0.4, indicators: 0.2 }),
+  /** Minimum fused confidence for a signal. */
+  minConfidence: z.number().min(0).max(1).default(0.6),
+  /** Minimum number of methods (indicators count as one) agreeing on the direction. */
+  minAgreeing: z.number().int().min(1).max(3).default(2),
+  /** Multiplier applied to the confidence when every enabled method agrees (capped at 1). */
+  agreementBoost: z.number().min(1).max(2).default(1.2),
+  /** Stop-loss distance in ATRs. */
+  stopAtr: positive.default(2),
+  /** Take-profit distances in ATRs, ascending. */
+  takeProfitAtr: z.tuple([positive, positive, positive]).default([4, 6, 8])
+    .refine((t) => t[0] < t[1] && t[1] < t[2], "takeProfitAtr must be ascending"),
+  /** Bars after a signal during which no new signal is emitted for the series. */
+  cooldownBars: z.number().int().min(0).default(12),
+  /** Bars an Elliott count stays usable after its confirmation (unless invalidated). */
+  elliottFreshBars: z.number().int().min(0).default(10),
+  /** Bars a Wyckoff event stays usable after it happened. */
+  wyckoffFreshBars: z.number().int().min(0).default(5),
+  /** Minimum share of indicator checks that must favour a direction for indicators to vote. */
+  indicatorMinScore: z.number().min(0).max(1).default(0.6),
+  /** Overrides of the pivot detector's options (see shared/patterns/pivots.ts). */
+  pivots: overrides.default({}),
+  /** Overrides of the Elliott options (see shared/patterns/elliott.ts). */
+  elliott: overrides.default({}),
+  /** Overrides of the Wyckoff options (see shared/patterns/wyckoff.ts). */
+  wyckoff: overrides.default({}),
+}).strict();
+
+/** Validated analyzer settings. */
+export type AnalyzerConfig = z.infer<typeof AnalyzerConfigSchema>;
+
+/** Every default, as {@link parseAnalyzerConfig} returns for `{}`. */
+export const DEFAULT_ANALYZER_CONFIG: AnalyzerConfig = AnalyzerConfigSchema.parse({});
+
+/** Error for invalid configuration, with one line per problem (`path: message`). */
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}
+
+/** Validates and completes `input` with defaults; throws {@link ConfigError} naming each bad field. */
+export function parseAnalyzerConfig(input: unknown): AnalyzerConfig {
+  const r = AnalyzerConfigSchema.safeParse(input ?? {});
+  if (!r.success) {
+    const lines = r.error.issues.map((i) => `${i.path.join(".") || "(config)"}: ${i.message}`);
+    throw new ConfigError(`invalid analyzer config: ${lines.join("; ")}`);
+  }
+  return r.data;
+}
+
+/**
+ * Applies `overrides` to a detector's `defaults`, rejecting unknown keys and values whose type differs
+ * from the default's. Used for the nested pivots / elliott / wyckoff options.
+ */
+export function mergeOptions<T extends object>(
+  group: string,
+  defaults: T,
+  over: Record<string, unknown>,
+): T {
+  const out = { ...defaults } as Record<string, unknown>;
+  for (const [k, v] of Object.entries(over)) {
+    if (!(k in out)) {
+      throw new ConfigError(`invalid analyzer config: ${group}.${k}: unknown option`);
+    }
+    if (typeof v !== typeof out[k]) {
+      throw new ConfigError(
+        `invalid analyzer config: ${group}.${k}: expected ${typeof out[k]}, got ${typeof v}`,
+      );
+    }
+    out[k] = v;
+  }
+  return out as T;
+}
+
+/** A stable string identifying the settings that change analyzer state (stored with snapshots). */
+export function configKey(config: AnalyzerConfig): string {
+  return JSON.stringify(config);
+}
