@@ -1,0 +1,82 @@
+/** Numeric and ordering rules every candle list must pass. */
+
+import { CandleError, type CandleRule } from "./errors.ts";
+import { type Interval, isAligned, nextOpenTime } from "./intervals.ts";
+import type { Candle } from "./types.ts";
+
+const PRICE_FIELDS = ["open", "high", "low", "close"] as const;
+const AMOUNT_FIELDS = ["quoteVolume", "trades", "takerBuyBase", "takerBuyQuote"] as const;
+
+/**
+ * Throws CandleError for the first row that breaks a rule (rule ids in {@link CandleRule}); the error's
+ * `row` is the 0-based index in `candles`. With `interval`, open times must be aligned to it and a
+ * known close time must fall in `[openTime, nextOpenTime - 1]`; a candle that closed early (close
+ * time before `openTime + interval - 1`) is accepted, as is zero volume.
+ */
+export function validateCandles(candles: readonly Candle[], interval?: Interval): void {
+  let prev = -Infinity;
+  for (let i = 0; i < candles.length; i++) {
+    const c = candles[i];
+    const t = c.openTime;
+    if (!Number.isSafeInteger(t) || t < 0) {
+      fail(i, "time", `open_time is not a non-negative integer ms timestamp (open_time=${t})`);
+    }
+    const { open, high, low, close, volume } = c;
+    // `!(x > 0)` is true for NaN too; Infinity is caught by the finite check.
+    if (
+      !(open > 0) || !(high > 0) || !(low > 0) || !(close > 0) ||
+      open === Infinity || high === Infinity || low === Infinity || close === Infinity
+    ) {
+      for (const f of PRICE_FIELDS) {
+        const v = c[f];
+        if (!(v > 0) || v === Infinity) {
+          fail(i, "price", `${f} is not a positive finite number (${f}=${v})`);
+        }
+      }
+    }
+    if (high < low) fail(i, "high_low", `high < low (high=${high}, low=${low})`);
+    if (high < open || high < close) {
+      fail(i, "high_oc", `high < max(open, close) (high=${high}, open=${open}, close=${close})`);
+    }
+    if (low > open || low > close) {
+      fail(i, "low_oc", `low > min(open, close) (low=${low}, open=${open}, close=${close})`);
+    }
+    if (!(volume >= 0) || volume === Infinity) {
+      fail(i, "volume", `volume is negative or not finite (volume=${volume})`);
+    }
+    for (const f of AMOUNT_FIELDS) {
+      const v = c[f];
+      if (v !== undefined && (!(v >= 0) || v === Infinity)) {
+        fail(i, "volume", `${f} is negative or not finite (${f}=${v})`);
+      }
+    }
+    if (interval !== undefined && !isAligned(t, interval)) {
+      fail(i, "aligned", `open_time ${t} (${iso(t)}) is not aligned to ${interval}`);
+    }
+    const ct = c.closeTime;
+    if (ct !== undefined) {
+      const last = interval === undefined ? Infinity : nextOpenTime(t, interval) - 1;
+      if (!(ct >= t && ct <= last)) {
+        const range = interval === undefined ? `not before open_time ${t}` : `in [${t}, ${last}]`;
+        fail(i, "close_time", `close_time ${ct} is not ${range}`);
+      }
+    }
+    if (!(t > prev)) {
+      fail(
+        i,
+        "order",
+        `open_time ${t} (${iso(t)}) is not after the previous row's ${prev} (${iso(prev)})`,
+      );
+    }
+    prev = t;
+  }
+}
+
+function fail(row: number, rule: CandleRule, detail: string): never {
+  throw new CandleError(row, rule, detail);
+}
+
+function iso(t: number): string {
+  const d = new Date(t);
+  return Number.isNaN(d.getTime()) ? "invalid date" : d.toISOString();
+}
