@@ -47,7 +47,7 @@ export async function startTestDatabase(opts: StartOptions = {}): Promise<TestDa
   if (!bin && choice === "system") {
     throw new Error("no system Postgres binaries (initdb, pg_ctl) found");
   }
-  const port = await freePort();
+  const port = freePort();
   const server = bin ?? await embeddedPgBin(log);
   const cluster = await startSystemCluster(server, port, opts.durable ?? false, log);
   const url = `postgres://postgres:postgres@127.0.0.1:${port}/postgres`;
@@ -239,7 +239,7 @@ async function exists(path: string): Promise<boolean> {
   }
 }
 
-async function freePort(): Promise<number> {
+function freePort(): number {
   const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const port = (l.addr as Deno.NetAddr).port;
   l.close();
