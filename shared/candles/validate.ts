@@ -55,10 +55,13 @@ export function validateCandles(candles: readonly Candle[], interval?: Interval)
     }
     const ct = c.closeTime;
     if (ct !== undefined) {
-      const last = interval === undefined ? Infinity : nextOpenTime(t, interval) - 1;
-      if (!(ct >= t && ct <= last)) {
-        const range = interval === undefined ? `not before open_time ${t}` : `in [${t}, ${last}]`;
-        fail(i, "close_time", `close_time ${ct} is not ${range}`);
+      if (interval === undefined) {
+        if (!(ct >= t)) fail(i, "close_time", `close_time ${ct} is before open_time ${t}`);
+      } else {
+        const last = nextOpenTime(t, interval) - 1;
+        if (!(ct >= t && ct <= last)) {
+          fail(i, "close_time", `close_time ${ct} is outside [${t}, ${last}]`);
+        }
       }
     }
     if (!(t > prev)) {
