@@ -39,8 +39,14 @@ export function eventStrength(volume: number, price: number, context: number): n
   return clamp01(WEIGHT_VOLUME * volume + WEIGHT_PRICE * clamp01(price) + WEIGHT_CONTEXT * context);
 }
 
-function num(x: number): string {
-  return Number.isFinite(x) ? String(Number(x.toPrecision(6))) : String(x);
+/** Price with up to 6 significant digits (more when the integer part is longer). */
+function price(x: number): string {
+  return Math.abs(x) >= 1e5 ? x.toFixed(0) : String(Number(x.toPrecision(6)));
+}
+
+/** Ratio or ATR multiple with 2 decimals. */
+function small(x: number): string {
+  return x.toFixed(2);
 }
 
 const NAMES: Record<WyckoffEvent["kind"], string> = {
@@ -69,13 +75,12 @@ export interface WyckoffEventInput {
 export function makeWyckoffEvent(e: WyckoffEventInput): WyckoffEvent {
   const long = e.kind === "spring" || e.kind === "sos";
   const levelName = e.kind === "spring" || e.kind === "sow" ? "support" : "resistance";
+  const pierced = e.kind === "spring" ? "low" : "high";
+  const side = long ? "above" : "below";
+  const lvl = `${levelName} ${price(e.level)}`;
   const what = e.kind === "spring" || e.kind === "upthrust"
-    ? `${e.kind === "spring" ? "low" : "high"} ${num(e.price)} broke ${levelName} ${
-      num(e.level)
-    } by ${num(e.atrs)} ATR and closed back inside`
-    : `closed at ${num(e.price)}, ${num(e.atrs)} ATR ${long ? "above" : "below"} ${levelName} ${
-      num(e.level)
-    }`;
+    ? `${pierced} ${price(e.price)} broke ${lvl} by ${small(e.atrs)} ATR and closed back inside`
+    : `closed at ${price(e.price)}, ${small(e.atrs)} ATR ${side} ${lvl}`;
   return {
     kind: e.kind,
     index: e.index,
@@ -84,6 +89,8 @@ export function makeWyckoffEvent(e: WyckoffEventInput): WyckoffEvent {
     strength: e.strength,
     volumeRatio: e.volumeRatio,
     direction: long ? "long" : "short",
-    description: `${NAMES[e.kind]}: ${what} on ${num(e.volumeRatio)}x average volume (${e.phase})`,
+    description: `${NAMES[e.kind]}: ${what} on ${
+      small(e.volumeRatio)
+    }x average volume (${e.phase})`,
   };
 }

@@ -257,9 +257,9 @@ Deno.test("phases run markdown → accumulation → markup → distribution → 
 
 Deno.test("pivots that are not yet confirmed at the bar are ignored", () => {
   const t = rangeAfterDecline();
-  const tracker = new WyckoffTracker();
+  const tracker = new WyckoffTracker({ rangeMinBars: 0 });
   for (const bar of t.bars) {
-    // pass every pivot, confirmed or not: the tracker must still wait until bar 30
+    // pass every pivot, confirmed or not: the 4th pivot (bar 28) is only confirmed at bar 30
     tracker.update(bar, t.pivots, true);
     if (bar.index === 29) assert.equal(tracker.range, null);
   }
