@@ -1,0 +1,133 @@
+/** MACD (TA-Lib MACD: line, signal, histogram), streaming and batch. */
+
+import { Ema, type EmaState } from "./ema.ts";
+import { checkPeriod, stateCount, stateObject } from "./state_codec.ts";
+
+/** JSON state of a {@link Macd}. */
+export interface MacdState {
+  /** Bars seen, capped at `slow − fast`. */
+  count: number;
+  fast: EmaState;
+  slow: EmaState;
+  signal: EmaState;
+}
+
+/** The three MACD outputs at one bar (NaN during warm-up). */
+export interface MacdValue {
+  macd: number;
+  signal: number;
+  histogram: number;
+}
+
+/**
+ * Streaming MACD seeded exactly as TA-Lib: both EMAs produce their first value on bar `slow − 1`
+ * (the slow EMA seeded with the mean of bars 0..slow−1, the fast EMA with the mean of the `fast`
+ * bars ending there), the line is fast − slow, the signal is an EMA of the line (seeded with the mean
+ * of its first `signal` values) and histogram = line − signal. All three are NaN until bar
+ * `slow + signal − 2` (TA-Lib's lookback, 33 for 12/26/9).
+ */
+export class Macd {
+  /** Fast EMA period. */
+  readonly fastPeriod: number;
+  /** Slow EMA period. */
+  readonly slowPeriod: number;
+  /** Signal EMA period. */
+  readonly signalPeriod: number;
+  private count = 0;
+  private fast: Ema;
+  private slow: Ema;
+  private sig: Ema;
+  private readonly out: MacdValue = { macd: NaN, signal: NaN, histogram: NaN };
+
+  /** Creates a MACD(fast, slow, signal); fast must be shorter than slow. */
+  constructor(fast = 12, slow = 26, signal = 9) {
+    checkPeriod(fast, "MACD fast period", 2);
+    checkPeriod(signal, "MACD signal period", 1);
+    if (!Number.isSafeInteger(slow) || slow <= fast) {
+      throw new Error(`MACD slow period must be an integer > fast period (${fast}), got ${slow}`);
+    }
+    this.fastPeriod = fast;
+    this.slowPeriod = slow;
+    this.signalPeriod = signal;
+    this.fast = new Ema(fast);
+    this.slow = new Ema(slow);
+    this.sig = new Ema(signal);
+  }
+
+  /**
+   * Adds a close and returns the current outputs. The returned object is reused by every call
+   * (copy its fields if you keep them).
+   */
+  update(x: number): Readonly<MacdValue> {
+    const s = this.slow.update(x);
+    let f = NaN;
+    if (this.count === this.slowPeriod - this.fastPeriod) f = this.fast.update(x);
+    else this.count++;
+    const out = this.out;
+    if (s !== s) return out; // slow EMA still warming up
+    const line = f - s;
+    const signal = this.sig.update(line);
+    if (signal === signal) {
+      out.macd = line;
+      out.signal = signal;
+      out.histogram = line - signal;
+    }
+    return out;
+  }
+
+  /** Compact JSON state. */
+  toState(): MacdState {
+    return {
+      count: this.count,
+      fast: this.fast.toState(),
+      slow: this.slow.toState(),
+      signal: this.sig.toState(),
+    };
+  }
+
+  /** Restores a MACD saved with {@link toState}. */
+  static fromState(state: unknown): Macd {
+    const s = stateObject(state, "MACD");
+    const fast = Ema.fromState(s.fast);
+    const slow = Ema.fromState(s.slow);
+    const sig = Ema.fromState(s.signal);
+    const m = new Macd(fast.period, slow.period, sig.period);
+    m.count = Math.min(stateCount(s.count, "MACD count"), slow.period - fast.period);
+    m.fast = fast;
+    m.slow = slow;
+    m.sig = sig;
+    const signal = sig.current;
+    if (signal === signal) {
+      const line = fast.current - slow.current;
+      m.out.macd = line;
+      m.out.signal = signal;
+      m.out.histogram = line - signal;
+    }
+    return m;
+  }
+}
+
+/** Batch MACD outputs, one array per output. */
+export interface MacdSeries {
+  macd: Float64Array;
+  signal: Float64Array;
+  histogram: Float64Array;
+}
+
+/** Batch MACD over closes: the same numbers as feeding {@link Macd} one close at a time. */
+export function macd(values: Float64Array, fast = 12, slow = 26, signal = 9): MacdSeries {
+  const m = new Macd(fast, slow, signal);
+  const n = values.length;
+  const res: MacdSeries = {
+    macd: new Float64Array(n),
+    signal: new Float64Array(n),
+    histogram: new Float64Array(n),
+  };
+  for (let i = 0; i < n; i++) {
+    const v = m.update(values[i]);
+    res.macd[i] = v.macd;
+    res.signal[i] = v.signal;
+    res.histogram[i] = v.histogram;
+  }
+  return res;
+}
