@@ -22,7 +22,7 @@ export interface WyckoffOptions {
   eventCooldownBars: number;
 }
 
-/** Default Wyckoff settings (tuned on BTCUSDT 1h 2024 with a 14-bar ATR and 20-bar volume average). */
+/** Default Wyckoff settings, chosen for ATR(14) and a 20-bar volume average (not fitted to returns). */
 export const DEFAULT_WYCKOFF_OPTIONS: Readonly<WyckoffOptions> = Object.freeze({
   rangeMaxAtr: 6,
   rangeMinBars: 20,
