@@ -5,16 +5,17 @@
 
 import type { Candle } from "../candles/types.ts";
 import { type IndicatorFrame, IndicatorSet } from "../indicators/set.ts";
-import { DEFAULT_ELLIOTT_OPTIONS, type ElliottOptions, findElliott } from "../patterns/elliott.ts";
-import { DEFAULT_PIVOT_OPTIONS, PivotDetector, type PivotOptions } from "../patterns/pivots.ts";
+import { findElliott } from "../patterns/elliott.ts";
+import { PivotDetector } from "../patterns/pivots.ts";
 import type { ElliottCount, Pivot, WyckoffEvent, WyckoffPhase } from "../patterns/types.ts";
+import { type WyckoffBar, WyckoffTracker } from "../patterns/wyckoff.ts";
 import {
-  DEFAULT_WYCKOFF_OPTIONS,
-  type WyckoffBar,
-  type WyckoffOptions,
-  WyckoffTracker,
-} from "../patterns/wyckoff.ts";
-import { type AnalyzerConfig, configKey, DEFAULT_ANALYZER_CONFIG, mergeOptions } from "./config.ts";
+  type AnalyzerConfig,
+  configKey,
+  DEFAULT_ANALYZER_CONFIG,
+  type DetectorOptions,
+  detectorOptions,
+} from "./config.ts";
 import { fuse } from "./fusion.ts";
 import type { Signal } from "./types.ts";
 
@@ -51,28 +52,13 @@ export class AnalyzerError extends Error {
   override name = "AnalyzerError";
 }
 
-/** Resolved options of the pattern detectors for a config. */
-interface Detectors {
-  pivots: PivotOptions;
-  elliott: ElliottOptions;
-  wyckoff: WyckoffOptions;
-}
-
-function detectorOptions(config: AnalyzerConfig): Detectors {
-  return {
-    pivots: mergeOptions("pivots", DEFAULT_PIVOT_OPTIONS, config.pivots),
-    elliott: mergeOptions("elliott", DEFAULT_ELLIOTT_OPTIONS, config.elliott),
-    wyckoff: mergeOptions("wyckoff", DEFAULT_WYCKOFF_OPTIONS, config.wyckoff),
-  };
-}
-
 /**
  * The per-bar pattern and fusion step, shared by the streaming analyzer (indicators computed
  * incrementally) and {@link analyzeWindow} (indicators computed in batch): both must agree exactly.
  */
 export class AnalyzerCore {
   readonly config: AnalyzerConfig;
-  private readonly opts: Detectors;
+  private readonly opts: DetectorOptions;
   private readonly pivots: PivotDetector;
   private readonly wyckoff: WyckoffTracker;
   private readonly bar: WyckoffBar = {

@@ -1,6 +1,21 @@
 /** Analyzer configuration: one zod-validated object with documented defaults, read once and passed down. */
 
 import { z } from "zod";
+import {
+  DEFAULT_ELLIOTT_OPTIONS,
+  type ElliottOptions,
+  resolveElliottOptions,
+} from "../patterns/elliott_options.ts";
+import {
+  DEFAULT_PIVOT_OPTIONS,
+  type PivotOptions,
+  resolvePivotOptions,
+} from "../patterns/pivots.ts";
+import {
+  DEFAULT_WYCKOFF_OPTIONS,
+  resolveWyckoffOptions,
+  type WyckoffOptions,
+} from "../patterns/wyckoff_options.ts";
 
 /** Weights and switches for the three methods. */
 const methodFlags = z.object({
@@ -71,7 +86,41 @@ export function parseAnalyzerConfig(input: unknown): AnalyzerConfig {
     const lines = r.error.issues.map((i) => `${i.path.join(".") || "(config)"}: ${i.message}`);
     throw new ConfigError(`invalid analyzer config: ${lines.join("; ")}`);
   }
+  detectorOptions(r.data); // validates the nested detector options now, not at first use
   return r.data;
+}
+
+/** Resolved options of the pattern detectors. */
+export interface DetectorOptions {
+  pivots: PivotOptions;
+  elliott: ElliottOptions;
+  wyckoff: WyckoffOptions;
+}
+
+/** The detectors' complete options for `config`; throws {@link ConfigError} naming a bad one. */
+export function detectorOptions(config: AnalyzerConfig): DetectorOptions {
+  const resolve = <T>(group: string, f: () => T): T => {
+    try {
+      return f();
+    } catch (e) {
+      if (e instanceof ConfigError) throw e;
+      throw new ConfigError(`invalid analyzer config: ${group}: ${(e as Error).message}`);
+    }
+  };
+  return {
+    pivots: resolve(
+      "pivots",
+      () => resolvePivotOptions(mergeOptions("pivots", DEFAULT_PIVOT_OPTIONS, config.pivots)),
+    ),
+    elliott: resolve(
+      "elliott",
+      () => resolveElliottOptions(mergeOptions("elliott", DEFAULT_ELLIOTT_OPTIONS, config.elliott)),
+    ),
+    wyckoff: resolve(
+      "wyckoff",
+      () => resolveWyckoffOptions(mergeOptions("wyckoff", DEFAULT_WYCKOFF_OPTIONS, config.wyckoff)),
+    ),
+  };
 }
 
 /**

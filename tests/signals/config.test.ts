@@ -1,0 +1,45 @@
+/** The analyzer config: defaults, overrides and a clear error for each bad field. */
+
+import { deepEqual as assertEquals, throws as assertThrows } from "node:assert/strict";
+import {
+  ConfigError,
+  DEFAULT_ANALYZER_CONFIG,
+  parseAnalyzerConfig,
+} from "../../shared/signals/config.ts";
+
+Deno.test("an empty config gives the documented defaults", () => {
+  const c = parseAnalyzerConfig({});
+  assertEquals(c, DEFAULT_ANALYZER_CONFIG);
+  assertEquals(c.minConfidence, 0.6);
+  assertEquals(c.stopAtr, 2);
+  assertEquals(c.takeProfitAtr, [4, 6, 8]);
+  assertEquals(c.methods, { wyckoff: true, elliott: true, indicators: true });
+});
+
+Deno.test("a partial method switch keeps the other methods on", () => {
+  assertEquals(parseAnalyzerConfig({ methods: { elliott: false } }).methods, {
+    wyckoff: true,
+    elliott: false,
+    indicators: true,
+  });
+});
+
+const bad: [string, unknown, RegExp][] = [
+  ["confidence above 1", { minConfidence: 1.5 }, /minConfidence/],
+  ["negative stop", { stopAtr: -1 }, /stopAtr/],
+  ["targets not ascending", { takeProfitAtr: [6, 4, 8] }, /ascending/],
+  ["two targets", { takeProfitAtr: [4, 6] }, /takeProfitAtr/],
+  ["unknown key", { minConfidance: 0.5 }, /minConfidance|unrecognized/i],
+  ["string for a number", { cooldownBars: "12" }, /cooldownBars/],
+  ["fractional cooldown", { cooldownBars: 1.5 }, /cooldownBars/],
+  ["unknown method", { methods: { astrology: true } }, /methods/],
+  ["unknown pivot option", { pivots: { nope: 1 } }, /pivots\.nope/],
+  ["wrong pivot option type", { pivots: { mode: 3 } }, /pivots\.mode/],
+];
+for (const [name, input, message] of bad) {
+  Deno.test(`config rejects ${name} with a message naming the field`, () => {
+    assertThrows(() => parseAnalyzerConfig(input), (e: unknown) => {
+      return e instanceof ConfigError && message.test(e.message);
+    });
+  });
+}
