@@ -67,7 +67,7 @@ export function fuse(input: FusionInput, config: AnalyzerConfig): Signal | null 
       method: "wyckoff",
       direction: event.direction,
       confidence: event.strength,
-      detail: `${event.description} (phase: ${input.phase})`,
+      detail: event.description,
     });
   }
   const count = methods.elliott ? input.elliott : null;
