@@ -30,6 +30,8 @@ export interface EvaluationOptions {
   split?: SplitSpec;
   walkForward?: number;
   grid?: boolean | GridSpec;
+  /** Called after each analyzer run with the runs done and the runs planned. */
+  onProgress?: (done: number, total: number) => void;
 }
 
 /** One window's result. */
@@ -57,6 +59,8 @@ export interface Evaluation {
   metrics: BacktestMetrics;
   /** The reported simulation (trades, equity) matching `metrics`. */
   simulation: SimulationResult;
+  /** Signals on the reported bars, from the settings traded there (traded or skipped). */
+  signals: TradableSignal[];
 }
 
 /** Evaluates `baseConfig` (and, with a grid, its variants) on `series` as `options` ask. */
@@ -67,18 +71,22 @@ export function evaluate(
   signalsFor: SignalSource,
   options: EvaluationOptions = {},
 ): Evaluation {
+  const gridSpec = options.grid === true ? DEFAULT_GRID : options.grid || null;
+  const points = gridSpec ? gridPoints(gridSpec) : [];
   const cache = new Map<string, readonly TradableSignal[]>();
+  const planned = Math.max(1, points.length);
   const signalsOf = (c: AnalyzerConfig) => {
     const key = JSON.stringify(c);
     let s = cache.get(key);
     if (!s) {
       s = signalsFor(c);
       cache.set(key, s);
+      options.onProgress?.(cache.size, Math.max(planned, cache.size));
     }
     return s;
   };
-  const gridSpec = options.grid === true ? DEFAULT_GRID : options.grid || null;
-  const points = gridSpec ? gridPoints(gridSpec) : [];
+  const inWindow = (list: readonly TradableSignal[], w: BarWindow) =>
+    list.filter((s) => s.index >= w.start && s.index < w.end);
 
   let folds: Fold[] | null = null;
   let mode: Evaluation["mode"] = "full";
@@ -91,7 +99,8 @@ export function evaluate(
   }
 
   if (folds === null) {
-    const simulation = simulate(series, signalsOf(baseConfig), settings);
+    const all = signalsOf(baseConfig);
+    const simulation = simulate(series, all, settings);
     const metrics = computeMetrics(series, simulation, settings);
     return {
       mode,
@@ -107,11 +116,13 @@ export function evaluate(
       outOfSample: false,
       metrics,
       simulation,
+      signals: inWindow(all, { start: 0, end: series.length }),
     };
   }
 
   const parts: PartReport[] = [];
   const tests: SimulationResult[] = [];
+  const signals: TradableSignal[] = [];
   let equity = settings.initialEquity;
   folds.forEach((fold, i) => {
     let chosen = baseConfig;
@@ -139,6 +150,7 @@ export function evaluate(
       metrics: computeMetrics(series, trainSim, settings),
     });
     const testSim = simulate(series, signalsOf(chosen), settings, fold.test, equity);
+    signals.push(...inWindow(signalsOf(chosen), fold.test));
     equity = testSim.finalEquity;
     tests.push(testSim);
     parts.push({
@@ -158,5 +170,6 @@ export function evaluate(
     outOfSample: true,
     metrics: computeMetrics(series, simulation, settings),
     simulation,
+    signals,
   };
 }

@@ -22,7 +22,7 @@ import type { Fill, FillReason, SimulationResult, SkippedSignal, Trade } from ".
 /** The fields of a {@link Signal} the engine uses. */
 export type TradableSignal = Pick<
   Signal,
-  "index" | "time" | "direction" | "stopLoss" | "takeProfits" | "confidence"
+  "index" | "time" | "direction" | "entry" | "stopLoss" | "takeProfits" | "confidence"
 >;
 
 /** A bar window `[start, end)` of a series. */

@@ -32,7 +32,15 @@ export function long(
   takeProfits: [number, number, number] = [110, 120, 130],
   confidence = 0.7,
 ): TradableSignal {
-  return { index, time: T0 + index * HOUR, direction: "long", stopLoss, takeProfits, confidence };
+  return {
+    index,
+    time: T0 + index * HOUR,
+    direction: "long",
+    entry: 100,
+    stopLoss,
+    takeProfits,
+    confidence,
+  };
 }
 
 /** A short signal at bar `index`: stop 115, targets 90 / 80 / 70 unless given. */
@@ -42,7 +50,15 @@ export function short(
   takeProfits: [number, number, number] = [90, 80, 70],
   confidence = 0.7,
 ): TradableSignal {
-  return { index, time: T0 + index * HOUR, direction: "short", stopLoss, takeProfits, confidence };
+  return {
+    index,
+    time: T0 + index * HOUR,
+    direction: "short",
+    entry: 100,
+    stopLoss,
+    takeProfits,
+    confidence,
+  };
 }
 
 /** Settings without costs (so R arithmetic is exact by hand) plus `over`. */

@@ -1,0 +1,168 @@
+/**
+ * `deno task backtest <file|folder>... [options]`: backtests the analyzer's signals on kline files,
+ * after costs, optionally out-of-sample (split / walk-forward, with a grid search on train parts).
+ * Prints a report (one file) or a comparison table (several), `--json`, and/or `--html <path>`.
+ */
+
+import { parseArgs } from "node:util";
+import { evaluateBacktest } from "../shared/backtest/run.ts";
+import { resampleSeries } from "../shared/backtest/resample.ts";
+import { sliceSeries } from "../shared/candles/series.ts";
+import { isInterval } from "../shared/candles/intervals.ts";
+import {
+  ANALYZER_HELP,
+  ANALYZER_OPTIONS,
+  analyzerConfigFromOptions,
+} from "./lib/analyzer_options.ts";
+import {
+  BACKTEST_HELP,
+  BACKTEST_OPTIONS,
+  backtestOptionsFromValues,
+} from "./lib/backtest_options.ts";
+import { datasetJson, datasetName, type DatasetReport } from "./lib/backtest_dataset.ts";
+import { comparisonTable, detailReport } from "./lib/backtest_table.ts";
+import { htmlReport } from "./lib/backtest_html.ts";
+import { ProgressBar } from "./lib/backtest_progress.ts";
+import { LineWriter, runCli, UsageError } from "./lib/cli.ts";
+import { type LoadedKlines, loadKlineFile, loadKlineFolder } from "./lib/load_klines.ts";
+
+const HELP = `usage: deno task backtest <file|folder>... [options]
+Backtests the analyzer's signals on kline files (Binance REST JSON, Binance archive CSV, OHLCV CSV):
+entry at the next bar's open, stop-first inside a bar, fees and slippage on every fill.
+  --json            print one JSON document instead of the report
+  --html <path>     also write a self-contained HTML report (equity, drawdown, trades on price)
+  --trades          list every trade in the text report
+  --no-progress     no progress bar (it is only drawn on a terminal anyway)
+  --symbol S        symbol when the file name does not say it
+  --interval I      interval (1m, 1h, ...) when the file name does not say it
+${BACKTEST_HELP}
+${ANALYZER_HELP}
+Past results do not predict future ones. This is not financial advice.`;
+
+await runCli(async () => {
+  const { values, positionals } = parseArgs({
+    args: Deno.args,
+    allowPositionals: true,
+    strict: true,
+    options: {
+      json: { type: "boolean" },
+      html: { type: "string" },
+      trades: { type: "boolean" },
+      "no-progress": { type: "boolean" },
+      symbol: { type: "string" },
+      interval: { type: "string" },
+      help: { type: "boolean", short: "h" },
+      ...ANALYZER_OPTIONS,
+      ...BACKTEST_OPTIONS,
+    },
+  });
+  if (values.help) {
+    console.log(HELP);
+    return;
+  }
+  if (positionals.length === 0) {
+    throw new UsageError("expected one or more kline files or folders (see --help)");
+  }
+  if (values.interval !== undefined && !isInterval(values.interval)) {
+    throw new UsageError(`--interval: unknown interval ${values.interval}`);
+  }
+  if (values.html !== undefined && values.html.trim() === "") {
+    throw new UsageError("--html: expected a path");
+  }
+  const analyzer = await analyzerConfigFromOptions(values);
+  const opts = backtestOptionsFromValues(values);
+  const loadOpts = { symbol: values.symbol, interval: values.interval };
+
+  const files: LoadedKlines[] = [];
+  for (const p of positionals) {
+    let isDir = false;
+    try {
+      isDir = (await Deno.stat(p)).isDirectory;
+    } catch (e) {
+      throw new UsageError(`${p}: ${(e as Error).message.split("\n")[0]}`);
+    }
+    if (isDir) {
+      const found = await loadKlineFolder(p, loadOpts);
+      if (found.length === 0) throw new UsageError(`${p}: no .json or .csv kline files`);
+      files.push(...found);
+    } else {
+      files.push(await loadKlineFile(p, loadOpts));
+    }
+  }
+
+  const progress = new ProgressBar(!values["no-progress"]);
+  const reports: DatasetReport[] = [];
+  for (const f of files) {
+    let series = f.series;
+    let interval: string | null = f.interval;
+    if (series.interval === undefined && f.interval) series = { ...series, interval: f.interval };
+    if (opts.resample) {
+      try {
+        series = resampleSeries(series, opts.resample);
+      } catch (e) {
+        throw new UsageError(`${f.path}: ${(e as Error).message}`);
+      }
+      interval = opts.resample;
+    }
+    if (opts.from !== null || opts.to !== null) {
+      let a = 0;
+      while (a < series.length && opts.from !== null && series.openTime[a] < opts.from) a++;
+      let b = a;
+      while (b < series.length && (opts.to === null || series.openTime[b] < opts.to)) b++;
+      series = sliceSeries(series, a, b);
+    }
+    if (series.length < 3) {
+      throw new UsageError(`${f.path}: only ${series.length} bars in the chosen range`);
+    }
+    const name = f.symbol ? `${f.symbol} ${interval ?? ""}` : f.path;
+    let evaluation;
+    try {
+      evaluation = evaluateBacktest(series, analyzer, opts.settings, {
+        ...opts.evaluation,
+        onProgress: (done, total) => progress.update(name, done, total),
+      });
+    } catch (e) {
+      throw new UsageError(`${f.path}: ${(e as Error).message}`);
+    }
+    reports.push({
+      path: f.path,
+      symbol: f.symbol,
+      interval,
+      series,
+      analyzer,
+      settings: opts.settings,
+      evaluation,
+    });
+  }
+  progress.clear();
+
+  if (values.html !== undefined) {
+    try {
+      await Deno.writeTextFile(values.html, htmlReport(reports));
+    } catch (e) {
+      throw new UsageError(`--html ${values.html}: ${(e as Error).message.split("\n")[0]}`);
+    }
+  }
+  const out = new LineWriter();
+  if (values.json) {
+    out.line(JSON.stringify({ datasets: reports.map(datasetJson) }));
+    out.flush();
+    return;
+  }
+  if (reports.length === 1) {
+    for (const l of detailReport(reports[0], values.trades)) out.line(l);
+  } else {
+    for (const l of comparisonTable(reports)) out.line(l);
+    if (values.trades) {
+      for (const r of reports) {
+        out.line("");
+        for (const l of detailReport(r, true)) out.line(l);
+      }
+    }
+  }
+  if (values.html !== undefined) {
+    out.line(`\nHTML report written to ${values.html} (${reports.map(datasetName).join(", ")})`);
+  }
+  out.line("\nPast results do not predict future ones. This is not financial advice.");
+  out.flush();
+});

@@ -1,0 +1,1 @@
+export function htmlReport(_r: unknown[]): string { return ""; }

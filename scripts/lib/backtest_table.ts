@@ -1,0 +1,218 @@
+/** Plain-text reports of `deno task backtest`: one detailed report, or a comparison table. */
+
+import type { TradeStats } from "../../shared/backtest/metrics.ts";
+import { datasetName, type DatasetReport, isoMinute } from "./backtest_dataset.ts";
+
+/** Formats a number with `d` decimals, or "-" for null / non-finite. */
+export function fmt(v: number | null | undefined, d = 2): string {
+  return v === null || v === undefined || !Number.isFinite(v) ? "-" : v.toFixed(d);
+}
+
+function pct(v: number | null | undefined, d = 1): string {
+  return v === null || v === undefined ? "-" : `${fmt(v * 100, d)}%`;
+}
+
+function day(t: number): string {
+  return new Date(t).toISOString().slice(0, 10);
+}
+
+/** Left-aligns the first column and right-aligns the rest. */
+export function table(rows: string[][]): string[] {
+  const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => (r[c] ?? "").length)));
+  return rows.map((r) =>
+    r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join("  ")
+      .trimEnd()
+  );
+}
+
+/** Two columns, both left-aligned. */
+function kv(rows: string[][]): string[] {
+  const w = Math.max(...rows.map((r) => r[0].length));
+  return rows.map((r) => `${r[0].padEnd(w)}  ${r[1]}`);
+}
+
+function modeLine(d: DatasetReport): string {
+  const ev = d.evaluation;
+  const grid = ev.gridSize
+    ? `, grid of ${ev.gridSize} settings chosen on each train part only`
+    : "";
+  if (ev.mode === "full") {
+    return "Mode: whole file, one run (IN-SAMPLE: use --split or --walk-forward for out-of-sample)";
+  }
+  const how = ev.mode === "split"
+    ? "train/test split"
+    : `walk-forward, ${ev.parts.length / 2} folds`;
+  return `Mode: ${how}${grid}. Results below are OUT-OF-SAMPLE (test parts only).`;
+}
+
+function costsLine(d: DatasetReport): string {
+  const s = d.settings;
+  return `Costs & sizing: fee ${fmt(s.feeRate * 100, 3)}%/side, slippage ${
+    fmt(s.slippageBps, 1)
+  } bps, ` +
+    `risk ${fmt(s.riskFraction * 100, 2)}% of equity, max leverage ${s.maxLeverage}, scale-out ` +
+    `${s.scaleOut.map((x) => Math.round(x * 100)).join("/")}%, break-even after TP1 ` +
+    `${s.breakEvenAfterTp1 ? "on" : "off"}, time stop ${
+      s.timeStopBars ? `${s.timeStopBars} bars` : "off"
+    }`;
+}
+
+function statsRows(all: TradeStats, long: TradeStats, short: TradeStats): string[][] {
+  const row = (label: string, f: (s: TradeStats) => string) => [label, f(all), f(long), f(short)];
+  return [
+    ["", "all", "long", "short"],
+    row("trades", (s) => String(s.trades)),
+    row("win rate", (s) => pct(s.winRate)),
+    row("average R", (s) => fmt(s.avgR)),
+    row("median R", (s) => fmt(s.medianR)),
+    row("expectancy R", (s) => fmt(s.expectancyR)),
+    row("profit factor", (s) => fmt(s.profitFactor)),
+    row("net P&L", (s) => fmt(s.netPnl)),
+    row("fees", (s) => fmt(s.fees)),
+    row("avg bars held", (s) => fmt(s.avgHoldingBars, 1)),
+    row("longest losing streak", (s) => String(s.longestLosingStreak)),
+  ];
+}
+
+/** The detailed report of one dataset. */
+export function detailReport(d: DatasetReport, listTrades = false): string[] {
+  const ev = d.evaluation;
+  const m = ev.metrics;
+  const out: string[] = [];
+  const n = d.series.length;
+  out.push(
+    `${datasetName(d)}  ${d.path}  ${n} bars ${
+      n ? `${day(d.series.openTime[0])} → ${day(m.to)}` : ""
+    }`,
+  );
+  out.push(modeLine(d));
+  out.push(costsLine(d));
+  if (ev.mode !== "full") {
+    out.push("", "Parts (train = in-sample, shown for reference only; test = reported)");
+    const rows = [[
+      "fold",
+      "part",
+      "period",
+      "minConf",
+      "stopATR",
+      "tpATR",
+      "trades",
+      "win",
+      "avg R",
+      "return",
+      "buy&hold",
+    ]];
+    for (const p of ev.parts) {
+      const pm = p.metrics;
+      rows.push([
+        String(p.fold + 1),
+        p.kind,
+        `${day(pm.from)} → ${day(pm.to)}`,
+        fmt(p.config.minConfidence),
+        fmt(p.config.stopAtr, 1),
+        p.config.takeProfitAtr.join("/"),
+        String(pm.all.trades),
+        pct(pm.all.winRate, 0),
+        fmt(pm.all.avgR),
+        `${fmt(pm.totalReturnPct)}%`,
+        `${fmt(pm.buyAndHoldReturnPct)}%`,
+      ]);
+    }
+    out.push(...table(rows));
+  }
+  out.push(
+    "",
+    `${ev.outOfSample ? "Out-of-sample" : "In-sample"} result, ${isoMinute(m.from)} → ${
+      isoMinute(m.to)
+    } UTC (${m.bars} bars)`,
+  );
+  out.push(...table(statsRows(m.all, m.long, m.short)));
+  const dd = m.maxDrawdown;
+  const skipped = Object.entries(m.skipped).map(([k, v]) => `${k} ${v}`).join(", ") || "none";
+  out.push(
+    "",
+    ...kv([
+      ["total return", `${fmt(m.totalReturnPct)}%`],
+      ["buy & hold (same period, no costs)", `${fmt(m.buyAndHoldReturnPct)}%`],
+      ["CAGR", `${fmt(m.cagrPct)}%`],
+      ["final equity", fmt(m.finalEquity)],
+      [
+        "max drawdown",
+        `${fmt(dd.maxDrawdownPct)}% (peak ${isoMinute(dd.peakTime)}, trough ${
+          isoMinute(dd.troughTime)
+        }, recovered ${dd.recoveryTime === null ? "never" : isoMinute(dd.recoveryTime)})`,
+      ],
+      ["Sharpe / Sortino (annualised)", `${fmt(m.sharpe)} / ${fmt(m.sortino)}`],
+      ["exposure", `${fmt(m.exposurePct, 1)}%`],
+      ["average holding time", `${fmt(m.avgHoldingHours, 1)} h`],
+      ["fees paid", fmt(m.feesPaid)],
+      ["signals (per month)", `${m.signals} (${fmt(m.signalsPerMonth, 1)})`],
+      ["signals not traded", skipped],
+    ]),
+  );
+  out.push("", "Confidence calibration (does higher confidence mean better outcomes?)");
+  out.push(...table([
+    ["confidence", "trades", "TP1 hit", "avg R"],
+    ...m.calibration.map((c) => [
+      `${fmt(c.from)}–${fmt(c.to)}`,
+      String(c.trades),
+      pct(c.tp1HitRate, 0),
+      fmt(c.avgR),
+    ]),
+  ]));
+  if (listTrades) {
+    out.push("", "Trades");
+    out.push(...table([
+      ["entry (UTC)", "dir", "conf", "entry", "stop", "exit (UTC)", "exit", "bars", "R", "net P&L"],
+      ...ev.simulation.trades.map((t) => [
+        isoMinute(t.entryTime),
+        t.direction,
+        fmt(t.confidence),
+        t.entryPrice.toPrecision(7),
+        t.stopLoss.toPrecision(7),
+        isoMinute(t.exitTime),
+        t.exitReason,
+        String(t.barsHeld),
+        fmt(t.r),
+        fmt(t.netPnl),
+      ]),
+    ]));
+  }
+  return out;
+}
+
+/** One row per dataset: the reported (out-of-sample when asked) result beside buy-and-hold. */
+export function comparisonTable(ds: readonly DatasetReport[]): string[] {
+  const rows = [[
+    "dataset",
+    "period (reported)",
+    "mode",
+    "trades",
+    "win",
+    "avg R",
+    "PF",
+    "return",
+    "buy&hold",
+    "max DD",
+    "Sharpe",
+    "fees",
+  ]];
+  for (const d of ds) {
+    const m = d.evaluation.metrics;
+    rows.push([
+      datasetName(d),
+      `${day(m.from)} → ${day(m.to)}`,
+      d.evaluation.outOfSample ? `${d.evaluation.mode} (OOS)` : "full (in-sample)",
+      String(m.all.trades),
+      pct(m.all.winRate, 0),
+      fmt(m.all.avgR),
+      fmt(m.all.profitFactor),
+      `${fmt(m.totalReturnPct)}%`,
+      `${fmt(m.buyAndHoldReturnPct)}%`,
+      `${fmt(m.maxDrawdown.maxDrawdownPct)}%`,
+      fmt(m.sharpe),
+      fmt(m.feesPaid),
+    ]);
+  }
+  return table(rows);
+}
