@@ -1,28 +1,12 @@
 import { deepStrictEqual, ok, strictEqual } from "node:assert/strict";
 import { PivotDetector, type PivotOptions } from "../../shared/patterns/pivots.ts";
 import type { Pivot } from "../../shared/patterns/types.ts";
-import type { CandleSeries } from "../../shared/candles/types.ts";
+import { atr } from "../../shared/indicators/atr.ts";
 import { fixtureSeries } from "../support/fixtures.ts";
 
 const S = fixtureSeries("BTCUSDT-1h-2024.json");
 const N = S.length;
-const ATR = wilderAtr(S, 14);
-
-/** ATR(period) with Wilder smoothing, seeded with the mean true range of bars 1..period (TA-Lib). */
-function wilderAtr(s: CandleSeries, period: number): Float64Array {
-  const out = new Float64Array(s.length).fill(NaN);
-  let sum = 0, atr = NaN;
-  for (let i = 1; i < s.length; i++) {
-    const pc = s.close[i - 1];
-    const tr = Math.max(s.high[i] - s.low[i], Math.abs(s.high[i] - pc), Math.abs(s.low[i] - pc));
-    if (i <= period) {
-      sum += tr;
-      if (i === period) atr = sum / period;
-    } else atr = (atr * (period - 1) + tr) / period;
-    out[i] = atr;
-  }
-  return out;
-}
+const ATR = atr(S.high, S.low, S.close, 14);
 
 /** Runs a detector over bars [from, to) and returns it with the bars where the list changed. */
 function feed(d: PivotDetector, from: number, to: number, changed: number[] = []): PivotDetector {
