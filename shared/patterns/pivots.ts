@@ -266,9 +266,8 @@ export class PivotDetector {
     const c = (first + k) % n;
     const ch = this.#rHigh[c], cl = this.#rLow[c];
     let isHigh = true, isLow = true;
-    for (let j = 0; j < n && (isHigh || isLow); j++) {
+    for (let j = 0, s = first; j < n && (isHigh || isLow); j++, s = s + 1 === n ? 0 : s + 1) {
       if (j === k) continue;
-      const s = (first + j) % n;
       const h = this.#rHigh[s], l = this.#rLow[s];
       if (j < k) {
         if (h >= ch) isHigh = false;
