@@ -31,7 +31,8 @@ function kv(rows: string[][]): string[] {
   return rows.map((r) => `${r[0].padEnd(w)}  ${r[1]}`);
 }
 
-function modeLine(d: DatasetReport): string {
+/** One line saying how the result was obtained (in-sample or out-of-sample). */
+export function modeLine(d: DatasetReport): string {
   const ev = d.evaluation;
   const grid = ev.gridSize
     ? `, grid of ${ev.gridSize} settings chosen on each train part only`
@@ -45,7 +46,8 @@ function modeLine(d: DatasetReport): string {
   return `Mode: ${how}${grid}. Results below are OUT-OF-SAMPLE (test parts only).`;
 }
 
-function costsLine(d: DatasetReport): string {
+/** One line with the costs and sizing settings. */
+export function costsLine(d: DatasetReport): string {
   const s = d.settings;
   return `Costs & sizing: fee ${fmt(s.feeRate * 100, 3)}%/side, slippage ${
     fmt(s.slippageBps, 1)
