@@ -38,7 +38,9 @@ export type LegTuple = [number, PointTuple, PointTuple, PointTuple];
 export interface PivotState {
   /** Format version. */
   v: 1;
+  /** Detector mode the state belongs to (must match the options it is restored with). */
   mode: "zigzag" | "fractal";
+  /** Confirmed pivots, oldest first. */
   pivots: PivotTuple[];
   /** Zigzag: the active leg, or the two candidate legs before the first pivot. */
   legs?: LegTuple[];
@@ -170,6 +172,9 @@ class Leg {
  * price reached since. A bar that makes a new extreme does not also count as the reversal (the
  * order of high and low inside a bar is unknown). Before the first pivot, an up and a down leg are
  * followed side by side; the first to reverse wins (the one with the earlier extreme on a tie).
+ * A leg remembers its extreme E, the opposite extreme R since E and the extreme C since R; on a
+ * reversal the new leg starts as E := R, R := C. If the reversal is confirmed some bars after R
+ * was set (ATR shrank), the new leg's third level is rebuilt from the next bar on (approximation).
  *
  * Fractal: bar i is a swing high when its high is strictly above the highs of the k bars before it
  * and ≥ the highs of the k bars after it (so in a run of equal highs the first one is the swing),
@@ -184,6 +189,7 @@ class Leg {
  * change publishes a new array, so a list returned by {@link PivotDetector.pivots} never mutates.
  */
 export class PivotDetector {
+  /** The complete, validated options in use. */
   readonly opts: PivotOptions;
   #list: readonly Pivot[] = [];
   // zigzag
