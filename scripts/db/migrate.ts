@@ -3,7 +3,7 @@
  * migration in supabase/migrations not yet recorded in supabase_migrations.schema_migrations (the
  * Supabase CLI's own history table, so `supabase migration up` agrees), and optionally seed.sql.
  *
- * Usage: deno run -A scripts/db/migrate.ts [--db-url URL] [--seed] [--force]
+ * Usage: deno run -A scripts/db/migrate.ts [--db-url URL] [--seed] [--force] [--prelude-only]
  *   (URL defaults to env DATABASE_URL)
  */
 
@@ -18,6 +18,8 @@ export interface ApplyOptions {
   seed?: boolean;
   /** Re-run every migration even when recorded as applied (checks they are re-runnable). */
   force?: boolean;
+  /** Apply migrations (default true); false applies the prelude alone (before `supabase migration up`). */
+  migrations?: boolean;
   /** Receives one progress line at a time. */
   log?: (line: string) => void;
 }
@@ -52,6 +54,7 @@ export async function applyDatabase(url: string, opts: ApplyOptions): Promise<Ap
         await run(`supabase/local/${f}`);
       }
     }
+    if (opts.migrations === false) return { prelude: !supabase, files };
     await sql.unsafe(`
       create schema if not exists supabase_migrations;
       create table if not exists supabase_migrations.schema_migrations (version text primary key);
@@ -96,6 +99,7 @@ if (import.meta.main) {
       "db-url": { type: "string" },
       seed: { type: "boolean", default: false },
       force: { type: "boolean", default: false },
+      "prelude-only": { type: "boolean", default: false },
     },
   });
   const url = values["db-url"] ?? Deno.env.get("DATABASE_URL");
@@ -108,6 +112,7 @@ if (import.meta.main) {
       root: new URL("../../", import.meta.url).pathname,
       seed: values.seed,
       force: values.force,
+      migrations: !values["prelude-only"],
       log: (l) => console.error(l),
     });
     console.log(JSON.stringify({ level: "info", msg: "database applied", ...r }));

@@ -15,6 +15,38 @@ alter table private.config enable row level security;
 revoke all on private.config from public, anon, authenticated;
 grant select, insert, update, delete on private.config to service_role;
 
+-- Vault access, defined as plain SQL only when Vault exists (so plpgsql checks pass without it).
+do $$
+begin
+  if to_regclass('vault.decrypted_secrets') is not null then
+    execute $f$
+      create or replace function private.vault_read(secret_name text) returns text
+      language sql stable security definer set search_path = ''
+      as 'select decrypted_secret from vault.decrypted_secrets where name = secret_name limit 1'
+    $f$;
+    execute $f$
+      create or replace function private.vault_write(secret_name text, secret_value text) returns boolean
+      language sql volatile security definer set search_path = ''
+      as $b$
+        select vault.update_secret(s.id, secret_value) from vault.secrets s where s.name = secret_name;
+        select vault.create_secret(secret_value, secret_name)
+        where not exists (select 1 from vault.secrets s where s.name = secret_name);
+        select true;
+      $b$
+    $f$;
+  else
+    create or replace function private.vault_read(secret_name text) returns text
+    language sql stable set search_path = '' as 'select null::text';
+    create or replace function private.vault_write(secret_name text, secret_value text) returns boolean
+    language sql volatile set search_path = '' as 'select false';
+  end if;
+end
+$$;
+comment on function private.vault_read(text) is 'Decrypted Vault secret by name; null (always) where Vault is absent.';
+comment on function private.vault_write(text, text) is 'Creates or updates a Vault secret; false (nothing stored) where Vault is absent.';
+revoke all on function private.vault_read(text) from public, anon, authenticated;
+revoke all on function private.vault_write(text, text) from public, anon, authenticated;
+
 -- Reads a setting: Vault's decrypted secret named wyckoff_<key> when Vault exists, else private.config.
 create or replace function private.setting(name text)
 returns text
@@ -24,14 +56,10 @@ security definer
 set search_path = ''
 as $$
 declare
-  v text;
+  v text := private.vault_read('wyckoff_' || name);
 begin
-  if to_regclass('vault.decrypted_secrets') is not null then
-    execute 'select decrypted_secret from vault.decrypted_secrets where name = $1 limit 1'
-      into v using 'wyckoff_' || name;
-    if v is not null then
-      return v;
-    end if;
+  if v is not null then
+    return v;
   end if;
   select c.value into v from private.config c where c.key = name;
   return v;
@@ -48,10 +76,6 @@ volatile
 security definer
 set search_path = ''
 as $$
-declare
-  existing uuid;
-  k text;
-  v text;
 begin
   if url is null or url !~ '^https?://[^ ]+$' then
     raise exception 'configure_functions: url must start with http:// or https:// (got %)', coalesce(url, 'null')
@@ -61,16 +85,8 @@ begin
     raise exception 'configure_functions: secret must be at least 16 characters' using errcode = '22023';
   end if;
   url := rtrim(url, '/');
-  if to_regproc('vault.create_secret') is not null then
-    foreach k in array array['functions_url', 'functions_secret'] loop
-      v := case k when 'functions_url' then url else secret end;
-      execute 'select id from vault.secrets where name = $1' into existing using 'wyckoff_' || k;
-      if existing is null then
-        execute 'select vault.create_secret($1, $2)' using v, 'wyckoff_' || k;
-      else
-        execute 'select vault.update_secret($1, $2)' using existing, v;
-      end if;
-    end loop;
+  if private.vault_write('wyckoff_functions_url', url)
+     and private.vault_write('wyckoff_functions_secret', secret) then
     delete from private.config where key in ('functions_url', 'functions_secret');
     return 'vault';
   end if;

@@ -24,7 +24,6 @@ declare
   fav double precision;
   adv double precision;
   mark double precision;
-  k integer;
   touched integer := 0;
 begin
   for sig in
