@@ -1,8 +1,6 @@
 /** Parser for Binance archive kline CSVs (data.binance.vision). */
 
-import { csvLines } from "./csv_lines.ts";
-import { toNumber } from "./decimal.ts";
-import { CandleError } from "./errors.ts";
+import { scanNumericCsv } from "./csv_scan.ts";
 import { KLINE_COLUMNS } from "./rest_klines.ts";
 import type { Candle } from "./types.ts";
 
@@ -16,35 +14,30 @@ const MICROS_FROM = 1e14;
  * {@link validateCandles} on the result. CandleError rows are 0-based data rows (header not counted).
  */
 export function parseArchiveCsv(text: string): Candle[] {
-  const hasHeader = text.startsWith("open_time");
-  const lines = csvLines(text, hasHeader ? 1 : 0);
-  const first = hasHeader ? 1 : 0;
-  const out: Candle[] = new Array(Math.max(0, lines.length - first));
-  for (let li = first; li < lines.length; li++) {
-    const i = li - first;
-    const f = lines[li].split(",");
-    if (f.length !== 12) {
-      throw new CandleError(
-        i,
-        "csv_columns",
-        `expected 12 columns (${KLINE_COLUMNS.join(",")}), got ${f.length}`,
-      );
-    }
-    const openTime = toNumber(f[0], i, "open_time");
-    const closeTime = toNumber(f[6], i, "close_time");
-    out[i] = {
-      openTime: openTime >= MICROS_FROM ? openTime / 1000 : openTime,
-      open: toNumber(f[1], i, "open"),
-      high: toNumber(f[2], i, "high"),
-      low: toNumber(f[3], i, "low"),
-      close: toNumber(f[4], i, "close"),
-      volume: toNumber(f[5], i, "volume"),
-      closeTime: closeTime >= MICROS_FROM ? Math.floor(closeTime / 1000) : closeTime,
-      quoteVolume: toNumber(f[7], i, "quote_volume"),
-      trades: toNumber(f[8], i, "trades"),
-      takerBuyBase: toNumber(f[9], i, "taker_buy_base"),
-      takerBuyQuote: toNumber(f[10], i, "taker_buy_quote"),
-    };
+  let pos = text.charCodeAt(0) === 0xfeff ? 1 : 0;
+  let lineOffset = 0;
+  if (text.startsWith("open_time", pos)) {
+    const nl = text.indexOf("\n", pos);
+    pos = nl < 0 ? text.length : nl + 1;
+    lineOffset = 1;
   }
+  const out: Candle[] = [];
+  scanNumericCsv(text, pos, lineOffset, KLINE_COLUMNS, 11, (_row, v) => {
+    const openTime = v[0];
+    const closeTime = v[6];
+    out.push({
+      openTime: openTime >= MICROS_FROM ? openTime / 1000 : openTime,
+      open: v[1],
+      high: v[2],
+      low: v[3],
+      close: v[4],
+      volume: v[5],
+      closeTime: closeTime >= MICROS_FROM ? Math.floor(closeTime / 1000) : closeTime,
+      quoteVolume: v[7],
+      trades: v[8],
+      takerBuyBase: v[9],
+      takerBuyQuote: v[10],
+    });
+  });
   return out;
 }

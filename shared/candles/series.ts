@@ -37,6 +37,13 @@ export function seriesFromCandles(candles: readonly Candle[], meta: SeriesMeta =
   const low = new Float64Array(n);
   const close = new Float64Array(n);
   const volume = new Float64Array(n);
+  const closeTime = new Float64Array(n);
+  const quoteVolume = new Float64Array(n);
+  const trades = new Float64Array(n);
+  const takerBuyBase = new Float64Array(n);
+  const takerBuyQuote = new Float64Array(n);
+  // Plain property reads in one pass (keyed access by column name is several times slower).
+  let missing = 0; // bit per optional column that some candle lacks
   for (let i = 0; i < n; i++) {
     const c = candles[i];
     openTime[i] = c.openTime;
@@ -45,23 +52,26 @@ export function seriesFromCandles(candles: readonly Candle[], meta: SeriesMeta =
     low[i] = c.low;
     close[i] = c.close;
     volume[i] = c.volume;
+    const ct = c.closeTime, qv = c.quoteVolume, tr = c.trades;
+    const tb = c.takerBuyBase, tq = c.takerBuyQuote;
+    if (ct === undefined) missing |= 1;
+    else closeTime[i] = ct;
+    if (qv === undefined) missing |= 2;
+    else quoteVolume[i] = qv;
+    if (tr === undefined) missing |= 4;
+    else trades[i] = tr;
+    if (tb === undefined) missing |= 8;
+    else takerBuyBase[i] = tb;
+    if (tq === undefined) missing |= 16;
+    else takerBuyQuote[i] = tq;
   }
+  if (n === 0) missing = 31;
   const series: CandleSeries = { length: n, openTime, open, high, low, close, volume };
-  if (n > 0) {
-    for (const key of OPTIONAL) {
-      const col = new Float64Array(n);
-      let complete = true;
-      for (let i = 0; i < n; i++) {
-        const v = candles[i][key];
-        if (v === undefined) {
-          complete = false;
-          break;
-        }
-        col[i] = v;
-      }
-      if (complete) series[key] = col;
-    }
-  }
+  if (!(missing & 1)) series.closeTime = closeTime;
+  if (!(missing & 2)) series.quoteVolume = quoteVolume;
+  if (!(missing & 4)) series.trades = trades;
+  if (!(missing & 8)) series.takerBuyBase = takerBuyBase;
+  if (!(missing & 16)) series.takerBuyQuote = takerBuyQuote;
   return withMeta(series, meta);
 }
 

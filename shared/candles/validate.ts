@@ -5,7 +5,6 @@ import { type Interval, isAligned, nextOpenTime } from "./intervals.ts";
 import type { Candle } from "./types.ts";
 
 const PRICE_FIELDS = ["open", "high", "low", "close"] as const;
-const AMOUNT_FIELDS = ["quoteVolume", "trades", "takerBuyBase", "takerBuyQuote"] as const;
 
 /**
  * Throws CandleError for the first row that breaks a rule (rule ids in {@link CandleRule}); the error's
@@ -44,12 +43,11 @@ export function validateCandles(candles: readonly Candle[], interval?: Interval)
     if (!(volume >= 0) || volume === Infinity) {
       fail(i, "volume", `volume is negative or not finite (volume=${volume})`);
     }
-    for (const f of AMOUNT_FIELDS) {
-      const v = c[f];
-      if (v !== undefined && (!(v >= 0) || v === Infinity)) {
-        fail(i, "volume", `${f} is negative or not finite (${f}=${v})`);
-      }
-    }
+    const { quoteVolume, trades, takerBuyBase, takerBuyQuote } = c;
+    if (quoteVolume !== undefined) amount(i, "quoteVolume", quoteVolume);
+    if (trades !== undefined) amount(i, "trades", trades);
+    if (takerBuyBase !== undefined) amount(i, "takerBuyBase", takerBuyBase);
+    if (takerBuyQuote !== undefined) amount(i, "takerBuyQuote", takerBuyQuote);
     if (interval !== undefined && !isAligned(t, interval)) {
       fail(i, "aligned", `open_time ${t} (${iso(t)}) is not aligned to ${interval}`);
     }
@@ -72,6 +70,12 @@ export function validateCandles(candles: readonly Candle[], interval?: Interval)
       );
     }
     prev = t;
+  }
+}
+
+function amount(row: number, field: string, v: number): void {
+  if (!(v >= 0) || v === Infinity) {
+    fail(row, "volume", `${field} is negative or not finite (${field}=${v})`);
   }
 }
 
