@@ -199,10 +199,12 @@ export function comparisonTable(ds: readonly DatasetReport[]): string[] {
     "Sharpe",
     "fees",
   ]];
-  for (const d of ds) {
+  const names = ds.map(datasetName);
+  for (const [i, d] of ds.entries()) {
     const m = d.evaluation.metrics;
+    const file = (d.path.split("/").pop() ?? d.path).replace(/\.(json|csv)$/i, "");
     rows.push([
-      datasetName(d),
+      names.indexOf(names[i]) === names.lastIndexOf(names[i]) ? names[i] : `${names[i]} (${file})`,
       `${day(m.from)} → ${day(m.to)}`,
       d.evaluation.outOfSample ? `${d.evaluation.mode} (OOS)` : "full (in-sample)",
       String(m.all.trades),

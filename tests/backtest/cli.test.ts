@@ -133,6 +133,7 @@ Deno.test("several files print one comparison row per dataset", async () => {
     "0.6",
   ]);
   assertEquals(r.code, 0, r.stderr);
+  assertEquals(r.stderr, ""); // no progress bar when stderr is not a terminal
   const rows = r.stdout.split("\n").filter((l) => /^(ETH|SOL)USDT 1h/.test(l));
   assertEquals(rows.length, 2);
   assert(rows.every((l) => l.includes("split (OOS)")));

@@ -49,6 +49,7 @@ Deno.test("the grid picks settings on the train window and reports them untouche
   assertEquals(ev.metrics.all.trades, 2);
   assertEquals(ev.metrics.all.avgR, -1);
   assert(ev.simulation.trades.every((t) => t.entryIndex >= 28));
+  assertEquals(ev.signals.map((s) => s.index), [30, 34]); // the traded settings' test-window signals
 });
 
 Deno.test("without a grid the split trades the given settings on both parts", () => {
