@@ -31,8 +31,8 @@ export type PivotTuple = [number, number, number, number, number];
 /** One point of a zigzag tracker in {@link PivotState}: [price, index, time], or null when unset. */
 export type PointTuple = [number, number, number] | null;
 
-/** A zigzag leg tracker in {@link PivotState}: [dir (1 up, -1 down), extreme, reversal, counter]. */
-export type LegTuple = [number, PointTuple, PointTuple, PointTuple];
+/** A zigzag leg in {@link PivotState}: [dir (1 up, -1 down), then its 4 levels (extreme first)]. */
+export type LegTuple = [number, ...PointTuple[]];
 
 /** Compact JSON snapshot of a {@link PivotDetector} (bounded: maxPivots + 2k+1 bars at most). */
 export interface PivotState {
@@ -70,95 +70,95 @@ export function resolvePivotOptions(partial: Partial<PivotOptions> = {}): PivotO
   return o;
 }
 
-/** A zigzag leg being followed: extreme E, reversal extreme R after E, counter extreme C after R. */
+/** Depth of a zigzag leg's memory: E and three alternating extremes after it. */
+const LEG_DEPTH = 4;
+
+/**
+ * A zigzag leg being followed, as alternating running extremes: level 0 is the leg's extreme E
+ * (highest high of an up leg), level 1 the opposite extreme R since E, level 2 the extreme since R,
+ * and so on. A bar only feeds the first level it improves (a level is set from bars strictly after
+ * the previous level's bar, since the order of high and low inside a bar is unknown).
+ */
 class Leg {
   /** +1: following a rising leg (E is a high); -1: a falling leg (E is a low). */
   dir: number;
-  ePrice = NaN;
-  eIndex = -1;
-  eTime = NaN;
-  rPrice = NaN;
-  rIndex = -1;
-  rTime = NaN;
-  cPrice = NaN;
-  cIndex = -1;
-  cTime = NaN;
+  readonly price = new Float64Array(LEG_DEPTH);
+  /** Bar index per level; -1 when the level is unset. */
+  readonly index = new Float64Array(LEG_DEPTH).fill(-1);
+  readonly time = new Float64Array(LEG_DEPTH);
 
   constructor(dir: number) {
     this.dir = dir;
   }
 
-  /** Feeds one bar: moves E, R or C. */
-  step(index: number, time: number, high: number, low: number): void {
-    if (this.dir > 0) {
-      if (this.eIndex < 0 || high > this.ePrice) {
-        this.setE(high, index, time);
-      } else if (this.rIndex < 0 || low < this.rPrice) {
-        this.setR(low, index, time);
-      } else if (this.cIndex < 0 || high > this.cPrice) {
-        this.cPrice = high, this.cIndex = index, this.cTime = time;
-      }
-    } else {
-      if (this.eIndex < 0 || low < this.ePrice) {
-        this.setE(low, index, time);
-      } else if (this.rIndex < 0 || high > this.rPrice) {
-        this.setR(high, index, time);
-      } else if (this.cIndex < 0 || low < this.cPrice) {
-        this.cPrice = low, this.cIndex = index, this.cTime = time;
+  /** Whether level j tracks a maximum (a high) rather than a minimum. */
+  isMax(j: number): boolean {
+    return (j % 2 === 0) === (this.dir > 0);
+  }
+
+  /** Feeds one bar; returns the level it set (deeper levels are cleared) or -1 if none. */
+  step(index: number, time: number, high: number, low: number): number {
+    for (let j = 0; j < LEG_DEPTH; j++) {
+      const max = this.isMax(j);
+      const v = max ? high : low;
+      if (this.index[j] < 0 || (max ? v > this.price[j] : v < this.price[j])) {
+        this.set(j, v, index, time);
+        for (let m = j + 1; m < LEG_DEPTH; m++) this.index[m] = -1;
+        return j;
       }
     }
+    return -1;
   }
 
   /** Size of the reversal from E (0 when there is none yet). */
   reversal(): number {
-    if (this.rIndex < 0) return 0;
-    return this.dir > 0 ? this.ePrice - this.rPrice : this.rPrice - this.ePrice;
+    if (this.index[1] < 0) return 0;
+    return this.dir > 0 ? this.price[0] - this.price[1] : this.price[1] - this.price[0];
   }
 
-  /** Turns this leg into the opposite leg that starts at R (E := R, R := C, C := none). */
+  /** Turns this leg into the opposite one that starts at R (every level moves up by one). */
   flip(): void {
     this.dir = -this.dir;
-    this.ePrice = this.rPrice, this.eIndex = this.rIndex, this.eTime = this.rTime;
-    this.rPrice = this.cPrice, this.rIndex = this.cIndex, this.rTime = this.cTime;
-    this.cPrice = NaN, this.cIndex = -1, this.cTime = NaN;
+    for (let j = 0; j + 1 < LEG_DEPTH; j++) {
+      this.set(j, this.price[j + 1], this.index[j + 1], this.time[j + 1]);
+    }
+    this.index[LEG_DEPTH - 1] = -1;
   }
 
-  setE(price: number, index: number, time: number): void {
-    this.ePrice = price, this.eIndex = index, this.eTime = time;
-    this.rPrice = NaN, this.rIndex = -1, this.rTime = NaN;
-    this.cPrice = NaN, this.cIndex = -1, this.cTime = NaN;
+  /** After a flip: puts a bar that set no level before the flip into the (new) deepest level. */
+  feedDeepest(index: number, time: number, high: number, low: number): void {
+    const j = LEG_DEPTH - 1;
+    if (this.index[j - 1] < 0 || this.index[j - 1] >= index) return;
+    this.set(j, this.isMax(j) ? high : low, index, time);
   }
 
-  setR(price: number, index: number, time: number): void {
-    this.rPrice = price, this.rIndex = index, this.rTime = time;
-    this.cPrice = NaN, this.cIndex = -1, this.cTime = NaN;
+  set(j: number, price: number, index: number, time: number): void {
+    this.price[j] = price;
+    this.index[j] = index;
+    this.time[j] = time;
   }
 
   toTuple(): LegTuple {
-    const pt = (p: number, i: number, t: number): PointTuple => (i < 0 ? null : [p, i, t]);
-    return [
-      this.dir,
-      pt(this.ePrice, this.eIndex, this.eTime),
-      pt(this.rPrice, this.rIndex, this.rTime),
-      pt(this.cPrice, this.cIndex, this.cTime),
-    ];
+    const t: LegTuple = [this.dir];
+    for (let j = 0; j < LEG_DEPTH; j++) {
+      t.push(this.index[j] < 0 ? null : [this.price[j], this.index[j], this.time[j]]);
+    }
+    return t;
   }
 
   static fromTuple(t: LegTuple): Leg {
-    if (!Array.isArray(t) || t.length !== 4 || (t[0] !== 1 && t[0] !== -1)) {
+    if (!Array.isArray(t) || t.length !== LEG_DEPTH + 1 || (t[0] !== 1 && t[0] !== -1)) {
       throw new Error("invalid pivot state: malformed zigzag leg");
     }
     const leg = new Leg(t[0]);
-    const get = (p: PointTuple): [number, number, number] => {
-      if (p === null) return [NaN, -1, NaN];
+    for (let j = 0; j < LEG_DEPTH; j++) {
+      const p = t[j + 1];
+      if (p === null) continue;
       if (!Array.isArray(p) || p.length !== 3 || p.some((x) => typeof x !== "number")) {
         throw new Error("invalid pivot state: malformed zigzag point");
       }
-      return p;
-    };
-    [leg.ePrice, leg.eIndex, leg.eTime] = get(t[1]);
-    [leg.rPrice, leg.rIndex, leg.rTime] = get(t[2]);
-    [leg.cPrice, leg.cIndex, leg.cTime] = get(t[3]);
+      leg.set(j, p[0], p[1], p[2]);
+    }
     return leg;
   }
 }
@@ -169,12 +169,13 @@ class Leg {
  * Zigzag: follows the current leg's extreme; when price has come back from it by ≥ zigzagAtr × ATR
  * (ATR of the current bar; bars with a non-finite ATR are ignored), the extreme becomes a pivot
  * confirmed at the current bar and the detector follows the opposite leg from the most extreme
- * price reached since. A bar that makes a new extreme does not also count as the reversal (the
+ * price reached since. The extreme is also confirmed when price comes back beyond the previous
+ * pivot (possible when ATR grew): that move is larger than the reversal which confirmed that pivot. A bar that makes a new extreme does not also count as the reversal (the
  * order of high and low inside a bar is unknown). Before the first pivot, an up and a down leg are
  * followed side by side; the first to reverse wins (the one with the earlier extreme on a tie).
- * A leg remembers its extreme E, the opposite extreme R since E and the extreme C since R; on a
- * reversal the new leg starts as E := R, R := C. If the reversal is confirmed some bars after R
- * was set (ATR shrank), the new leg's third level is rebuilt from the next bar on (approximation).
+ * A leg remembers its extreme E, the opposite extreme R since E, the extreme since R and one more
+ * level; on a reversal the new leg starts from R with the levels moved up. Only when reversals
+ * come in quick succession with a shrinking ATR can the deepest level miss some bars (rare).
  *
  * Fractal: bar i is a swing high when its high is strictly above the highs of the k bars before it
  * and ≥ the highs of the k bars after it (so in a run of equal highs the first one is the swing),
@@ -234,28 +235,40 @@ export class PivotDetector {
     if (!(atr > 0) || !Number.isFinite(atr)) return false;
     const th = this.opts.zigzagAtr * atr;
     let leg = this.#leg;
+    let level: number;
     if (leg === null) {
       const up = this.#up!, down = this.#down!;
-      up.step(index, time, high, low);
-      down.step(index, time, high, low);
+      const upLevel = up.step(index, time, high, low);
+      const downLevel = down.step(index, time, high, low);
       const upHit = up.reversal() >= th, downHit = down.reversal() >= th;
       if (!upHit && !downHit) return false;
-      leg = upHit && (!downHit || up.eIndex <= down.eIndex) ? up : down;
+      const useUp = upHit && (!downHit || up.index[0] <= down.index[0]);
+      leg = useUp ? up : down;
+      level = useUp ? upLevel : downLevel;
       this.#leg = leg;
       this.#up = this.#down = null;
     } else {
-      leg.step(index, time, high, low);
-      if (leg.reversal() < th) return false;
+      level = leg.step(index, time, high, low);
+      if (leg.reversal() < th && !this.#passesLastPivot(leg)) return false;
     }
     this.#push({
       kind: leg.dir > 0 ? "high" : "low",
-      index: leg.eIndex,
+      index: leg.index[0],
       confirmedAt: index,
-      price: leg.ePrice,
-      time: leg.eTime,
+      price: leg.price[0],
+      time: leg.time[0],
     });
     leg.flip();
+    if (level < 0) leg.feedDeepest(index, time, high, low);
     return true;
+  }
+
+  /** True when the leg's reversal price went beyond the last pivot (the swing is then certain). */
+  #passesLastPivot(leg: Leg): boolean {
+    const list = this.#list;
+    if (leg.index[1] < 0 || list.length === 0) return false;
+    const last = list[list.length - 1].price;
+    return leg.dir > 0 ? leg.price[1] < last : leg.price[1] > last;
   }
 
   #fractal(index: number, time: number, high: number, low: number): boolean {
