@@ -21,7 +21,7 @@ export function validateCandles(candles: readonly Candle[], interval?: Interval)
       fail(i, "time", `open_time is not a non-negative integer ms timestamp (open_time=${t})`);
     }
     const { open, high, low, close, volume } = c;
-    // `!(x > 0)` is true for NaN too; Infinity is caught by the finite check.
+    // `!(x > 0)` also rejects NaN and -Infinity; the `=== Infinity` tests reject +Infinity.
     if (
       !(open > 0) || !(high > 0) || !(low > 0) || !(close > 0) ||
       open === Infinity || high === Infinity || low === Infinity || close === Infinity
