@@ -68,7 +68,7 @@ export async function startTestDatabase(opts: StartOptions = {}): Promise<TestDa
         select name from pg_available_extensions where name in ('pg_cron', 'pgtap')`;
       const names = new Set(available.map((r) => r.name));
       if (names.has("pg_cron") && cluster.cronLoaded) {
-        await sql`create extension if not exists pg_cron`;
+        await sql`create extension if not exists pg_cron with schema pg_catalog`;
         db.pgCron = true;
       }
       db.pgTap = names.has("pgtap") && (await hasCommand("pg_prove"));

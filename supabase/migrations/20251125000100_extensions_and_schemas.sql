@@ -15,7 +15,7 @@ begin
   if exists (select 1 from pg_available_extensions where name = 'pg_cron')
      and not exists (select 1 from pg_extension where extname = 'pg_cron') then
     begin
-      create extension pg_cron;
+      create extension pg_cron with schema pg_catalog;
     exception when others then
       raise notice 'pg_cron not loaded (%); cron jobs are not registered', sqlerrm;
     end;

@@ -1,0 +1,54 @@
+-- api.ingest_candles: idempotent upsert, counts, and all-or-nothing rejection naming row and rule.
+begin;
+create extension if not exists pgtap with schema extensions;
+select plan(25);
+
+create temp table batch as
+select jsonb_agg(jsonb_build_object('symbol', 'ETHUSDT', 'timeframe', '1h',
+  'open_time', 1704067200000 + i * 3600000, 'close_time', 1704067200000 + i * 3600000 + 3599999,
+  'open', '2300.5', 'high', 2310 + i, 'low', 2290, 'close', 2305, 'volume', '12.5',
+  'quote_volume', 28800, 'trades', 100 + i, 'taker_buy_base', 6, 'taker_buy_quote', 13800) order by i) as b
+from generate_series(0, 9) i;
+
+select row_eq($$select * from api.ingest_candles((select b from batch))$$, row(10, 0, 0),
+  'a new batch of 10 inserts 10');
+select row_eq($$select * from api.ingest_candles((select b from batch))$$, row(0, 0, 10),
+  'the same batch again is all unchanged');
+select is((select count(*)::integer from public.candles where symbol = 'ETHUSDT'), 10, 'no duplicates after two ingests');
+select row_eq($$select * from api.ingest_candles(jsonb_set((select b from batch), '{3,close}', '2306'))$$,
+  row(0, 1, 9), 'a corrected candle counts as updated, the rest unchanged');
+select is((select close from public.candles where symbol = 'ETHUSDT' and open_time = to_timestamp(1704067200 + 3 * 3600)),
+  2306::float8, 'the correction was stored');
+select row_eq($$select * from api.ingest_candles('[]')$$, row(0, 0, 0), 'an empty batch does nothing');
+select is((select open_time from public.candles where symbol = 'ETHUSDT' order by open_time limit 1),
+  '2024-01-01 00:00:00+00'::timestamptz, 'open_time ms maps to the exact timestamptz');
+
+-- Each rule rejects the batch, names row 1 and the rule, and writes nothing (row 0 is valid and new).
+create temp table good as select jsonb_build_object('symbol', 'SOLUSDT', 'timeframe', '15m',
+  'open_time', 1704067200000, 'open', 100, 'high', 101, 'low', 99, 'close', 100.5, 'volume', 1) as j;
+create function pg_temp.bad(patch jsonb) returns text language sql as $$
+  select format('select * from api.ingest_candles(%L::jsonb)',
+    jsonb_build_array((select j from good), (select j from good) || jsonb_build_object('open_time', 1704068100000) || patch))
+$$;
+select throws_like(pg_temp.bad('{"symbol": "btcusdt"}'), '%row 1 %symbol must be an upper-case Binance symbol', 'lower-case symbol is rejected');
+select throws_like(pg_temp.bad('{"symbol": "DOGEUSDT"}'), '%row 1 %symbol must exist in public.symbols', 'unknown symbol is rejected');
+select throws_like(pg_temp.bad('{"timeframe": "2m"}'), '%row 1 %timeframe must be a Binance interval', 'unknown timeframe is rejected');
+select throws_like(pg_temp.bad('{"open_time": 1704068100000.5}'), '%row 1 %open_time must be an integer%', 'fractional open_time is rejected');
+select throws_like(pg_temp.bad('{"open_time": 1704068100001}'), '%row 1 %open_time must be aligned to the timeframe', 'misaligned open_time is rejected');
+select throws_like(pg_temp.bad('{"high": "NaN"}'), '%row 1 %must be finite numbers', 'NaN price is rejected');
+select throws_like(pg_temp.bad('{"close": null}'), '%row 1 %must be finite numbers', 'missing close is rejected');
+select throws_like(pg_temp.bad('{"volume": "lots"}'), '%row 1 %volume must be a finite number', 'non-numeric volume is rejected');
+select throws_like(pg_temp.bad('{"open": 0, "low": 0}'), '%row 1 %prices must be > 0', 'zero price is rejected');
+select throws_like(pg_temp.bad('{"high": 98}'), '%row 1 %high must be >= low', 'high below low is rejected');
+select throws_like(pg_temp.bad('{"high": 100.2}'), '%row 1 %high must be >= max(open, close)', 'high below close is rejected');
+select throws_like(pg_temp.bad('{"low": 100.2}'), '%row 1 %low must be <= min(open, close)', 'low above open is rejected');
+select throws_like(pg_temp.bad('{"volume": -1}'), '%row 1 %volume must be >= 0', 'negative volume is rejected');
+select throws_like(pg_temp.bad('{"close_time": 1704068100000}'), '%row 1 %close_time must be a number of ms after open_time', 'close_time not after open_time is rejected');
+select throws_like(pg_temp.bad('{"trades": -3}'), '%row 1 %must be numbers >= 0 when given', 'negative trades is rejected');
+select throws_like(format('select * from api.ingest_candles(%L::jsonb)', jsonb_build_array((select j from good), (select j from good))),
+  '%row 1 %duplicate of an earlier row in the batch', 'a duplicate key within the batch is rejected');
+select throws_like($$select * from api.ingest_candles('{"symbol": "BTCUSDT"}')$$, '%batch must be a JSON array%', 'a non-array batch is rejected');
+select is((select count(*)::integer from public.candles where symbol = 'SOLUSDT'), 0, 'rejected batches wrote nothing');
+
+select * from finish();
+rollback;

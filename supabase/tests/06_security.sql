@@ -1,0 +1,79 @@
+-- Roles: anon and authenticated are denied every private table and privileged function;
+-- authenticated reads signals and the views; service_role can do what the pipeline needs.
+begin;
+create extension if not exists pgtap with schema extensions;
+select plan(45);
+
+insert into public.signals (symbol, timeframe, open_time, direction, entry, stop_loss, tp1, tp2, tp3, confidence)
+values ('BTCUSDT', '1h', '2024-05-01 00:00+00', 'long', 100, 96, 108, 112, 116, 0.8);
+
+-- anon
+set local role anon;
+select throws_ok('select * from public.signals', '42501', null, 'anon cannot read signals by default');
+select throws_ok('select * from public.v_recent_signals', '42501', null, 'anon cannot read v_recent_signals by default');
+select throws_ok('select * from public.candles', '42501', null, 'anon cannot read candles');
+select throws_ok('select * from public.analyzer_state', '42501', null, 'anon cannot read analyzer_state');
+select throws_ok('select * from public.user_subscriptions', '42501', null, 'anon cannot read user_subscriptions');
+select throws_ok('select * from public.backtests', '42501', null, 'anon cannot read backtests');
+select throws_ok('select * from public.ingest_gaps', '42501', null, 'anon cannot read ingest_gaps');
+select throws_ok('select * from public.retention_policy', '42501', null, 'anon cannot read retention_policy');
+select throws_ok('select * from public.relay_status', '42501', null, 'anon cannot read relay_status');
+select throws_ok('select * from private.config', '42501', null, 'anon cannot read private.config');
+select throws_ok($$insert into public.signals (symbol, timeframe, open_time, direction, entry, stop_loss, tp1, tp2, tp3, confidence)
+  values ('BTCUSDT', '1h', '2024-05-01 01:00+00', 'long', 100, 96, 108, 112, 116, 0.8)$$, '42501', null, 'anon cannot write signals');
+select throws_ok($$select * from api.ingest_candles('[]')$$, '42501', null, 'anon cannot call api.ingest_candles');
+select throws_ok($$select * from api.claim_notifications()$$, '42501', null, 'anon cannot claim notifications');
+select throws_ok($$select api.subscribe('1', 'BTCUSDT')$$, '42501', null, 'anon cannot call api.subscribe');
+select throws_ok($$select private.configure_functions('http://x', '0123456789abcdefg')$$, '42501', null, 'anon cannot configure functions');
+select throws_ok($$select private.wake('analyze', '{}')$$, '42501', null, 'anon cannot send wake-ups');
+select throws_ok($$select private.set_anon_signals(true)$$, '42501', null, 'anon cannot open signals to itself');
+select throws_ok($$select net.http_post('http://example.com')$$, '42501', null, 'anon cannot call net.http_post');
+reset role;
+
+-- authenticated
+set local role authenticated;
+select is((select count(*)::integer from public.signals), 1, 'authenticated reads signals');
+select is((select count(*)::integer from public.v_recent_signals), 1, 'authenticated reads v_recent_signals');
+select is((select count(*)::integer from public.v_signal_stats), 1, 'authenticated reads v_signal_stats');
+select is((select count(*)::integer from public.symbols), 3, 'authenticated reads symbols');
+select throws_ok($$update public.signals set confidence = 1$$, '42501', null, 'authenticated cannot update signals');
+select throws_ok($$delete from public.signals$$, '42501', null, 'authenticated cannot delete signals');
+select throws_ok('select * from public.candles', '42501', null, 'authenticated cannot read candles');
+select throws_ok('select * from public.analyzer_state', '42501', null, 'authenticated cannot read analyzer_state');
+select throws_ok('select * from public.user_subscriptions', '42501', null, 'authenticated cannot read user_subscriptions');
+select throws_ok('select * from public.backtests', '42501', null, 'authenticated cannot read backtests');
+select throws_ok('select * from public.ingest_gaps', '42501', null, 'authenticated cannot read ingest_gaps');
+select throws_ok('select * from private.config', '42501', null, 'authenticated cannot read private.config');
+select throws_ok($$select * from api.ingest_candles('[]')$$, '42501', null, 'authenticated cannot call api.ingest_candles');
+select throws_ok($$select * from api.save_analysis('[]')$$, '42501', null, 'authenticated cannot call api.save_analysis');
+select throws_ok($$select * from api.status()$$, '42501', null, 'authenticated cannot call api.status');
+select throws_ok($$select private.configure_functions('http://x', '0123456789abcdefg')$$, '42501', null, 'authenticated cannot configure functions');
+select throws_ok($$select private.detect_gaps()$$, '42501', null, 'authenticated cannot run cron job bodies');
+reset role;
+
+-- service_role: the pipeline's calls
+set local role service_role;
+select row_eq($$select * from api.ingest_candles('[{"symbol":"BTCUSDT","timeframe":"1h","open_time":1714525200000,"open":1,"high":2,"low":1,"close":1.5,"volume":3}]')$$,
+  row(1, 0, 0), 'service_role ingests candles');
+select is((select count(*)::integer from api.load_series('[{"symbol":"BTCUSDT","timeframe":"1h"}]')), 1, 'service_role loads series');
+select is((select count(*)::integer from api.save_analysis('[{"symbol":"BTCUSDT","timeframe":"1h","snapshot":{},"expected_last_open_time":null,"last_open_time":1714525200000}]') where applied), 1,
+  'service_role saves analysis');
+select is((select count(*)::integer from api.claim_notifications(10, 60)), 1, 'service_role claims notifications');
+select is((select symbol from api.subscribe('42', 'btcusdt', '1h', 0.7)), 'BTCUSDT', 'service_role subscribes a user');
+select is((select jsonb_typeof(api.status())), 'object', 'service_role reads status');
+select is(private.configure_functions('http://127.0.0.1:1/functions/v1', 'service-secret-0123456'), 'private.config',
+  'service_role configures the functions');
+reset role;
+
+-- The documented anon switch
+select is(private.set_anon_signals(true), true, 'the owner opens signals to anon');
+set local role anon;
+select is((select count(*)::integer from public.v_recent_signals), 1, 'anon then reads v_recent_signals');
+reset role;
+select private.set_anon_signals(false);
+set local role anon;
+select throws_ok('select * from public.signals', '42501', null, 'closing the switch denies anon again');
+reset role;
+
+select * from finish();
+rollback;
