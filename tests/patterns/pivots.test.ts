@@ -71,6 +71,19 @@ Deno.test("zigzag resolves an outside bar by the first reversal and confirms aft
   ]);
 });
 
+Deno.test("zigzag confirms a swing when price passes the previous pivot although ATR grew", () => {
+  const highs = [101, 102, 103, 105, 104.5, 101];
+  const lows = [100, 101, 102, 104, 103, 99];
+  const atrs = [1, 1, 1, 1, 10, 10]; // threshold 2.5, then 25
+  const d = new PivotDetector({ mode: "zigzag", zigzagAtr: 2.5 });
+  for (let i = 0; i < highs.length; i++) d.update(i, i, highs[i], lows[i], atrs[i]);
+  // Bar 5 falls below the low pivot at 100: the 105 top is confirmed though 105 - 99 < 25.
+  deepStrictEqual(d.pivots.map((p) => [p.kind, p.index, p.confirmedAt, p.price]), [
+    ["low", 0, 2, 100],
+    ["high", 3, 5, 105],
+  ]);
+});
+
 Deno.test("fractal swing is confirmed k bars later and the first of equal highs is the swing", () => {
   const highs = [1, 2, 3, 5, 5, 4, 3, 2, 1, 1.5, 2];
   const lows = highs.map((h) => h - 0.5);
