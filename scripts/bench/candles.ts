@@ -1,7 +1,7 @@
 /**
  * Speed figures for the candle library on ~1M real-derived rows: parsing (REST rows, archive CSV,
  * OHLCV CSV), validation, gap detection, interval inference and series building.
- * Run: `deno run --allow-read scripts/lib/kline_bench.ts [rows]`.
+ * Run: `deno run --allow-read scripts/bench/candles.ts [rows]`.
  */
 
 import { parseArchiveCsv } from "../../shared/candles/archive_csv.ts";
