@@ -8,6 +8,7 @@ import {
   type StateNumber,
   stateObject,
 } from "./state_codec.ts";
+import { wilderStep } from "./wilder.ts";
 
 /** JSON state of an {@link Atr}. */
 export interface AtrState {
@@ -48,14 +49,23 @@ export class Atr {
     this.period = checkPeriod(period, "ATR period", 2);
   }
 
+  /** True once the ATR has a value. */
+  get ready(): boolean {
+    return this.count > this.period;
+  }
+
   /** Adds a bar and returns the current ATR (NaN during warm-up). */
   update(high: number, low: number, close: number): number {
     const tr = trueRange(high, low, this.prevClose);
     this.prevClose = close;
     const n = this.period;
-    if (this.count > n) {
-      return this.value = (this.value * (n - 1) + tr) / n;
-    }
+    if (this.count > n) return this.value = wilderStep(this.value, tr, n);
+    return this.seed(tr);
+  }
+
+  /** Warm-up step, kept out of {@link update} so the hot path stays small enough to inline. */
+  private seed(tr: number): number {
+    const n = this.period;
     if (this.count++ === 0) return NaN;
     this.sum += tr;
     if (this.count > n) this.value = this.sum / n;

@@ -40,14 +40,18 @@ export class Bollinger {
     this.k = k;
   }
 
+  /** True once the bands have values. */
+  get ready(): boolean {
+    return this.window.full;
+  }
+
   /**
    * Adds a value and returns the current bands. The returned object is reused by every call
    * (copy its fields if you keep them).
    */
   update(x: number): Readonly<BollingerValue> {
-    const w = this.window;
-    w.push(x);
-    if (w.full) this.fill();
+    this.window.push(x);
+    this.fill();
     return this.out;
   }
 
@@ -62,13 +66,16 @@ export class Bollinger {
     const window = RollingWindow.fromState(s.window);
     const b = new Bollinger(window.period, decodeNumber(s.k, "Bollinger k"));
     b.window = window;
-    if (window.full) b.fill();
+    b.fill();
     return b;
   }
 
+  /** Sets the bands from the window (NaN while it is not full). */
   private fill(): void {
-    const mid = this.window.mean();
-    const width = Math.sqrt(this.window.variance(mid)) * this.k;
+    const w = this.window;
+    w.moments();
+    const mid = w.lastMean;
+    const width = Math.sqrt(w.lastVariance) * this.k;
     const out = this.out;
     out.middle = mid;
     out.upper = mid + width;

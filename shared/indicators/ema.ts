@@ -38,6 +38,11 @@ export class Ema {
     this.k = 2 / (period + 1);
   }
 
+  /** True once the EMA has a value. */
+  get ready(): boolean {
+    return this.count === this.period;
+  }
+
   /** Current value (NaN during warm-up). */
   get current(): number {
     return this.value;
@@ -45,10 +50,12 @@ export class Ema {
 
   /** Adds a value and returns the current EMA (NaN during warm-up). */
   update(x: number): number {
-    if (this.count === this.period) {
-      this.value = (x - this.value) * this.k + this.value;
-      return this.value;
-    }
+    if (this.count === this.period) return this.value = emaStep(this.value, x, this.k);
+    return this.seed(x);
+  }
+
+  /** Warm-up step, kept out of {@link update} so the hot path stays small enough to inline. */
+  private seed(x: number): number {
     this.sum += x;
     if (++this.count === this.period) this.value = this.sum / this.period;
     return this.value;
@@ -73,6 +80,11 @@ export class Ema {
     e.value = decodeNumber(s.value, "EMA value");
     return e;
   }
+}
+
+/** One EMA step exactly as TA-Lib computes it: `prev + (x − prev)·k`, evaluated as `(x − prev)·k + prev`. */
+export function emaStep(prev: number, x: number, k: number): number {
+  return (x - prev) * k + prev;
 }
 
 /** Batch EMA over `values`: the same numbers as feeding {@link Ema} one value at a time. */

@@ -34,6 +34,8 @@ export class Macd {
   /** Signal EMA period. */
   readonly signalPeriod: number;
   private count = 0;
+  /** True once the signal EMA has its first value (every output defined from then on). */
+  private isReady = false;
   private fast: Ema;
   private slow: Ema;
   private sig: Ema;
@@ -54,11 +56,30 @@ export class Macd {
     this.sig = new Ema(signal);
   }
 
+  /** True once all three outputs have values. */
+  get ready(): boolean {
+    return this.isReady;
+  }
+
   /**
    * Adds a close and returns the current outputs. The returned object is reused by every call
    * (copy its fields if you keep them).
    */
   update(x: number): Readonly<MacdValue> {
+    if (this.isReady) {
+      const line = this.fast.update(x) - this.slow.update(x);
+      const signal = this.sig.update(line);
+      const out = this.out;
+      out.macd = line;
+      out.signal = signal;
+      out.histogram = line - signal;
+      return out;
+    }
+    return this.warm(x);
+  }
+
+  /** Warm-up step, kept out of {@link update} so the hot path stays small enough to inline. */
+  private warm(x: number): Readonly<MacdValue> {
     const s = this.slow.update(x);
     let f = NaN;
     if (this.count === this.slowPeriod - this.fastPeriod) f = this.fast.update(x);
@@ -68,6 +89,7 @@ export class Macd {
     const line = f - s;
     const signal = this.sig.update(line);
     if (signal === signal) {
+      this.isReady = true;
       out.macd = line;
       out.signal = signal;
       out.histogram = line - signal;
@@ -98,6 +120,7 @@ export class Macd {
     m.sig = sig;
     const signal = sig.current;
     if (signal === signal) {
+      m.isReady = true;
       const line = fast.current - slow.current;
       m.out.macd = line;
       m.out.signal = signal;

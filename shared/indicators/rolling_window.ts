@@ -99,6 +99,36 @@ export class RollingWindow {
     return v > 0 ? v : 0;
   }
 
+  /** Mean computed by the last {@link moments} call. */
+  lastMean = NaN;
+  /** Population variance computed by the last {@link moments} call. */
+  lastVariance = NaN;
+
+  /**
+   * Computes {@link mean} and {@link variance} together into `lastMean` / `lastVariance` (same
+   * numbers as the two separate calls, fewer loads: the Bollinger hot path).
+   */
+  moments(): void {
+    const n = this.period;
+    if (this.count < n) {
+      this.lastMean = NaN;
+      this.lastVariance = NaN;
+      return;
+    }
+    const p = this.pos;
+    const a = n - p;
+    const refPrev = this.refPrev;
+    const refCur = this.refCur;
+    const s1 = this.s1;
+    const u1 = this.suf1[p];
+    const mean = (a * refPrev + u1 + (p * refCur + s1)) / n;
+    const dA = mean - refPrev;
+    const dB = mean - refCur;
+    const v = (this.suf2[p] - dA * (2 * u1 - a * dA) + (this.s2 - dB * (2 * s1 - p * dB))) / n;
+    this.lastMean = mean;
+    this.lastVariance = v > 0 ? v : 0;
+  }
+
   /** Compact JSON state: the last `period` values, oldest first, and the count. */
   toState(): RollingWindowState {
     return { period: this.period, count: this.count, window: encodeNumbers(this.values()) };

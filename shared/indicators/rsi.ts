@@ -8,6 +8,7 @@ import {
   type StateNumber,
   stateObject,
 } from "./state_codec.ts";
+import { wilderStep } from "./wilder.ts";
 
 /** JSON state of an {@link Rsi}. */
 export interface RsiState {
@@ -38,27 +39,35 @@ export class Rsi {
     this.period = checkPeriod(period, "RSI period", 2);
   }
 
+  /** True once the RSI has a value. */
+  get ready(): boolean {
+    return this.count > this.period;
+  }
+
   /** Adds a close and returns the current RSI (NaN during warm-up). */
   update(x: number): number {
     const d = x - this.prev;
     this.prev = x;
     const n = this.period;
     if (this.count > n) {
-      let loss = this.loss * (n - 1);
-      let gain = this.gain * (n - 1);
-      if (d < 0) loss -= d;
-      else gain += d;
-      this.loss = loss / n;
-      this.gain = gain / n;
-      return this.value = rsiOf(this.gain, this.loss);
+      // TA-Lib adds the move to one average only; adding +0 to the other is the same arithmetic.
+      const gain = this.gain = wilderStep(this.gain, d > 0 ? d : 0, n);
+      const loss = this.loss = wilderStep(this.loss, d < 0 ? -d : 0, n);
+      return this.value = rsiFromAverages(gain, loss);
     }
+    return this.seed(d);
+  }
+
+  /** Warm-up step, kept out of {@link update} so the hot path stays small enough to inline. */
+  private seed(d: number): number {
+    const n = this.period;
     if (this.count++ === 0) return NaN;
     if (d < 0) this.loss -= d;
     else this.gain += d;
     if (this.count > n) {
       this.loss /= n;
       this.gain /= n;
-      this.value = rsiOf(this.gain, this.loss);
+      this.value = rsiFromAverages(this.gain, this.loss);
     }
     return this.value;
   }
@@ -82,12 +91,13 @@ export class Rsi {
     r.prev = decodeNumber(s.prev, "RSI prev");
     r.gain = decodeNumber(s.gain, "RSI gain");
     r.loss = decodeNumber(s.loss, "RSI loss");
-    if (r.count > r.period) r.value = rsiOf(r.gain, r.loss);
+    if (r.count > r.period) r.value = rsiFromAverages(r.gain, r.loss);
     return r;
   }
 }
 
-function rsiOf(gain: number, loss: number): number {
+/** RSI from Wilder's average gain and loss: 100·gain / (gain + loss), 0 when both are 0 (TA-Lib). */
+export function rsiFromAverages(gain: number, loss: number): number {
   const t = gain + loss;
   return t !== 0 ? 100 * (gain / t) : 0;
 }

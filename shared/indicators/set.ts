@@ -1,13 +1,15 @@
 /** The analyzer's standard indicator set, streaming (one frame per bar) and batch over a candle series. */
 
 import type { CandleSeries } from "../candles/types.ts";
-import { Atr, type AtrState } from "./atr.ts";
+import { Atr, type AtrState, trueRange } from "./atr.ts";
 import { Bollinger, type BollingerState } from "./bollinger.ts";
-import { Ema, type EmaState } from "./ema.ts";
+import { Ema, type EmaState, emaStep } from "./ema.ts";
 import { Macd, type MacdState } from "./macd.ts";
-import { Rsi, type RsiState } from "./rsi.ts";
-import { stateObject } from "./state_codec.ts";
-import { VolumeAverage, type VolumeAverageState } from "./volume_average.ts";
+import { Rsi, rsiFromAverages, type RsiState } from "./rsi.ts";
+import { RollingWindow } from "./rolling_window.ts";
+import { wilderStep } from "./wilder.ts";
+import { encodeNumber, stateObject } from "./state_codec.ts";
+import type { VolumeAverageState } from "./volume_average.ts";
 import { Vwap, type VwapState } from "./vwap.ts";
 
 /** Every indicator of the set at one bar; NaN while an indicator is warming up. */
@@ -98,22 +100,50 @@ export function emptyFrame(): IndicatorFrame {
   };
 }
 
+const K20 = 2 / 21;
+const K50 = 2 / 51;
+const K200 = 2 / 201;
+const K12 = 2 / 13;
+const K26 = 2 / 27;
+const K9 = 2 / 10;
+
 /**
  * Streaming indicator set: feed closed candles in order with {@link update}; O(1) and allocation-free
  * per bar. Snapshot with {@link toState} (JSON-safe) and continue later with {@link fromState}: the
  * continued values are bit-identical to an uninterrupted run.
+ *
+ * Until every indicator has warmed up (200 bars, EMA200's lookback) the set runs the individual
+ * indicator classes; then it moves their state into its own fields and runs one fused step per bar
+ * with the same arithmetic (the shared step functions), which is about twice as fast.
  */
 export class IndicatorSet {
-  private rsi14 = new Rsi(14);
-  private ema20 = new Ema(20);
-  private ema50 = new Ema(50);
-  private ema200 = new Ema(200);
-  private macd = new Macd(12, 26, 9);
-  private atr14 = new Atr(14);
-  private bollinger = new Bollinger(20, 2);
-  private vwap = new Vwap();
-  private volumeAvg20 = new VolumeAverage(20);
+  private rsi14: Rsi | null = new Rsi(14);
+  private ema20: Ema | null = new Ema(20);
+  private ema50: Ema | null = new Ema(50);
+  private ema200: Ema | null = new Ema(200);
+  private macd: Macd | null = new Macd(12, 26, 9);
+  private atr14: Atr | null = new Atr(14);
+  private vwap: Vwap = new Vwap();
+  /** Window of the Bollinger(20, 2) bands (same arithmetic as {@link Bollinger}, without the object). */
+  private bbWindow: RollingWindow = new RollingWindow(20);
+  private volumeAvg20: RollingWindow = new RollingWindow(20);
   private readonly frame: IndicatorFrame = emptyFrame();
+
+  // Fused state, valid once `hot` (the warm-up objects above are then dropped).
+  private hot = false;
+  private rsiPrev = 0;
+  private rsiGain = 0;
+  private rsiLoss = 0;
+  private e20 = 0;
+  private e50 = 0;
+  private e200 = 0;
+  private macdFast = 0;
+  private macdSlow = 0;
+  private macdSignal = 0;
+  private atrPrevClose = 0;
+  private atr = 0;
+  /** The parts of the warm-up states that no longer change (seed sums), kept for {@link toState}. */
+  private frozen: IndicatorSetState | null = null;
 
   /**
    * Adds one closed candle and returns the indicators at it. The SAME frame object is returned and
@@ -126,36 +156,141 @@ export class IndicatorSet {
     close: number,
     volume: number,
   ): IndicatorFrame {
+    if (!this.hot) return this.warmUpdate(openTime, high, low, close, volume);
     const f = this.frame;
-    f.rsi14 = this.rsi14.update(close);
-    f.ema20 = this.ema20.update(close);
-    f.ema50 = this.ema50.update(close);
-    f.ema200 = this.ema200.update(close);
-    const m = this.macd.update(close);
+
+    const d = close - this.rsiPrev;
+    this.rsiPrev = close;
+    const gain = this.rsiGain = wilderStep(this.rsiGain, d > 0 ? d : 0, 14);
+    const loss = this.rsiLoss = wilderStep(this.rsiLoss, d < 0 ? -d : 0, 14);
+    f.rsi14 = rsiFromAverages(gain, loss);
+
+    f.ema20 = this.e20 = emaStep(this.e20, close, K20);
+    f.ema50 = this.e50 = emaStep(this.e50, close, K50);
+    f.ema200 = this.e200 = emaStep(this.e200, close, K200);
+
+    const line = (this.macdFast = emaStep(this.macdFast, close, K12)) -
+      (this.macdSlow = emaStep(this.macdSlow, close, K26));
+    const signal = this.macdSignal = emaStep(this.macdSignal, line, K9);
+    f.macd = line;
+    f.macdSignal = signal;
+    f.macdHist = line - signal;
+
+    const tr = trueRange(high, low, this.atrPrevClose);
+    this.atrPrevClose = close;
+    f.atr14 = this.atr = wilderStep(this.atr, tr, 14);
+
+    const bb = this.bbWindow;
+    bb.push(close);
+    bb.moments();
+    const mid = bb.lastMean;
+    const width = Math.sqrt(bb.lastVariance) * 2;
+    f.bbUpper = mid + width;
+    f.bbMiddle = mid;
+    f.bbLower = mid - width;
+
+    f.vwap = this.vwap.update(openTime, high, low, close, volume);
+
+    const va = this.volumeAvg20;
+    va.push(volume);
+    f.volumeAvg20 = va.mean();
+    return f;
+  }
+
+  /** Warm-up step through the individual indicator classes; switches to the fused step when done. */
+  private warmUpdate(
+    openTime: number,
+    high: number,
+    low: number,
+    close: number,
+    volume: number,
+  ): IndicatorFrame {
+    const f = this.frame;
+    f.rsi14 = this.rsi14!.update(close);
+    f.ema20 = this.ema20!.update(close);
+    f.ema50 = this.ema50!.update(close);
+    f.ema200 = this.ema200!.update(close);
+    const m = this.macd!.update(close);
     f.macd = m.macd;
     f.macdSignal = m.signal;
     f.macdHist = m.histogram;
-    f.atr14 = this.atr14.update(high, low, close);
-    const b = this.bollinger.update(close);
-    f.bbUpper = b.upper;
-    f.bbMiddle = b.middle;
-    f.bbLower = b.lower;
+    f.atr14 = this.atr14!.update(high, low, close);
+    const bb = this.bbWindow;
+    bb.push(close);
+    bb.moments();
+    const mid = bb.lastMean;
+    const width = Math.sqrt(bb.lastVariance) * 2;
+    f.bbUpper = mid + width;
+    f.bbMiddle = mid;
+    f.bbLower = mid - width;
     f.vwap = this.vwap.update(openTime, high, low, close, volume);
-    f.volumeAvg20 = this.volumeAvg20.update(volume);
+    this.volumeAvg20.push(volume);
+    f.volumeAvg20 = this.volumeAvg20.mean();
+    if (f.ema200 === f.ema200) this.goHot();
     return f;
+  }
+
+  /** Moves the warmed-up indicators' state into the fused fields (all are warm once EMA200 is). */
+  private goHot(): void {
+    const s = this.warmState();
+    this.frozen = s;
+    this.rsiPrev = s.rsi14.prev!;
+    this.rsiGain = s.rsi14.gain!;
+    this.rsiLoss = s.rsi14.loss!;
+    this.e20 = s.ema20.value!;
+    this.e50 = s.ema50.value!;
+    this.e200 = s.ema200.value!;
+    this.macdFast = s.macd.fast.value!;
+    this.macdSlow = s.macd.slow.value!;
+    this.macdSignal = s.macd.signal.value!;
+    this.atrPrevClose = s.atr14.prevClose!;
+    this.atr = s.atr14.value!;
+    this.rsi14 =
+      this.ema20 =
+      this.ema50 =
+      this.ema200 =
+        null;
+    this.macd = null;
+    this.atr14 = null;
+    this.hot = true;
+  }
+
+  /** State while warming up, from the individual indicators. */
+  private warmState(): IndicatorSetState {
+    return {
+      v: 1,
+      rsi14: this.rsi14!.toState(),
+      ema20: this.ema20!.toState(),
+      ema50: this.ema50!.toState(),
+      ema200: this.ema200!.toState(),
+      macd: this.macd!.toState(),
+      atr14: this.atr14!.toState(),
+      bollinger: { k: 2, window: this.bbWindow.toState() },
+      vwap: this.vwap.toState(),
+      volumeAvg20: this.volumeAvg20.toState(),
+    };
   }
 
   /** Compact JSON-serialisable snapshot (NaN stored as null; numbers survive a JSON round-trip). */
   toState(): IndicatorSetState {
+    if (!this.hot) return this.warmState();
+    const z = this.frozen!;
+    const n = encodeNumber;
+    const ema = (e: EmaState, value: number): EmaState => ({ ...e, value: n(value) });
     return {
       v: 1,
-      rsi14: this.rsi14.toState(),
-      ema20: this.ema20.toState(),
-      ema50: this.ema50.toState(),
-      ema200: this.ema200.toState(),
-      macd: this.macd.toState(),
-      atr14: this.atr14.toState(),
-      bollinger: this.bollinger.toState(),
+      rsi14: { ...z.rsi14, prev: n(this.rsiPrev), gain: n(this.rsiGain), loss: n(this.rsiLoss) },
+      ema20: ema(z.ema20, this.e20),
+      ema50: ema(z.ema50, this.e50),
+      ema200: ema(z.ema200, this.e200),
+      macd: {
+        ...z.macd,
+        fast: ema(z.macd.fast, this.macdFast),
+        slow: ema(z.macd.slow, this.macdSlow),
+        signal: ema(z.macd.signal, this.macdSignal),
+      },
+      atr14: { ...z.atr14, prevClose: n(this.atrPrevClose), value: n(this.atr) },
+      bollinger: { k: 2, window: this.bbWindow.toState() },
       vwap: this.vwap.toState(),
       volumeAvg20: this.volumeAvg20.toState(),
     };
@@ -166,33 +301,43 @@ export class IndicatorSet {
     const s = stateObject(state, "indicator set");
     if (s.v !== 1) throw new Error(`invalid indicator state: unsupported version ${String(s.v)}`);
     const set = new IndicatorSet();
-    set.rsi14 = Rsi.fromState(s.rsi14);
-    set.ema20 = Ema.fromState(s.ema20);
-    set.ema50 = Ema.fromState(s.ema50);
-    set.ema200 = Ema.fromState(s.ema200);
-    set.macd = Macd.fromState(s.macd);
-    set.atr14 = Atr.fromState(s.atr14);
-    set.bollinger = Bollinger.fromState(s.bollinger);
-    set.vwap = Vwap.fromState(s.vwap);
-    set.volumeAvg20 = VolumeAverage.fromState(s.volumeAvg20);
+    const rsi14 = set.rsi14 = Rsi.fromState(s.rsi14);
+    const ema20 = set.ema20 = Ema.fromState(s.ema20);
+    const ema50 = set.ema50 = Ema.fromState(s.ema50);
+    const ema200 = set.ema200 = Ema.fromState(s.ema200);
+    const macd = set.macd = Macd.fromState(s.macd);
+    const atr14 = set.atr14 = Atr.fromState(s.atr14);
+    const bollinger = Bollinger.fromState(s.bollinger);
+    set.bbWindow = RollingWindow.fromState(stateObject(s.bollinger, "Bollinger").window);
+    const vwap = set.vwap = Vwap.fromState(s.vwap);
+    const volumeAvg20 = set.volumeAvg20 = RollingWindow.fromState(s.volumeAvg20);
     const periods: [string, number, number][] = [
-      ["rsi14", set.rsi14.period, 14],
-      ["ema20", set.ema20.period, 20],
-      ["ema50", set.ema50.period, 50],
-      ["ema200", set.ema200.period, 200],
-      ["macd fast", set.macd.fastPeriod, 12],
-      ["macd slow", set.macd.slowPeriod, 26],
-      ["macd signal", set.macd.signalPeriod, 9],
-      ["atr14", set.atr14.period, 14],
-      ["bollinger", set.bollinger.period, 20],
-      ["volumeAvg20", set.volumeAvg20.period, 20],
+      ["rsi14", rsi14.period, 14],
+      ["ema20", ema20.period, 20],
+      ["ema50", ema50.period, 50],
+      ["ema200", ema200.period, 200],
+      ["macd fast", macd.fastPeriod, 12],
+      ["macd slow", macd.slowPeriod, 26],
+      ["macd signal", macd.signalPeriod, 9],
+      ["atr14", atr14.period, 14],
+      ["bollinger", bollinger.period, 20],
+      ["volumeAvg20", volumeAvg20.period, 20],
     ];
     for (const [name, got, want] of periods) {
       if (got !== want) {
         throw new Error(`invalid indicator state: ${name} period is ${got}, expected ${want}`);
       }
     }
-    if (set.bollinger.k !== 2) throw new Error("invalid indicator state: bollinger k must be 2");
+    if (bollinger.k !== 2) throw new Error("invalid indicator state: bollinger k must be 2");
+    if (ema200.current === ema200.current) {
+      // EMA200 has the longest warm-up: once it is warm, every other indicator must be too.
+      const warm = rsi14.ready && ema20.ready && ema50.ready && macd.ready && atr14.ready &&
+        bollinger.ready && volumeAvg20.full && vwap.ready;
+      if (!warm) {
+        throw new Error("invalid indicator state: EMA200 is warm but another indicator is not");
+      }
+      set.goHot();
+    }
     return set;
   }
 }

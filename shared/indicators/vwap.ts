@@ -8,8 +8,8 @@ const DAY_MS = 86_400_000;
 export interface VwapState {
   /** UTC day number (openTime / 86 400 000, floored) of the current session; null before any bar. */
   day: StateNumber;
-  /** Σ typical price × volume in the session. */
-  pv: StateNumber;
+  /** Σ (high + low + close) × volume in the session (3 × typical price × volume). */
+  pv3: StateNumber;
   /** Σ volume in the session. */
   volume: StateNumber;
   value: StateNumber;
@@ -18,34 +18,49 @@ export interface VwapState {
 /**
  * Streaming volume-weighted average price over a session of one UTC day: it resets on the first bar
  * whose open time falls on a new UTC day (00:00 UTC). Each bar contributes its typical price
- * (high + low + close) / 3 weighted by its volume. While the session's volume is still 0, the value
- * is the latest bar's typical price. No warm-up: a value from the first bar on.
+ * (high + low + close) / 3 weighted by its volume; the value is Σ(h+l+c)·v / (3·Σv). While the
+ * session's volume is still 0, the value is the latest bar's typical price. No warm-up.
  */
 export class Vwap {
   private day = NaN;
-  private pv = 0;
+  private dayStart = Infinity;
+  private dayEnd = -Infinity;
+  private pv3 = 0;
   private volume = 0;
   private value = NaN;
 
+  /** True once a bar has been added. */
+  get ready(): boolean {
+    return this.day === this.day;
+  }
+
   /** Adds a bar and returns the session VWAP. */
   update(openTime: number, high: number, low: number, close: number, volume: number): number {
-    const day = Math.floor(openTime / DAY_MS);
-    if (day !== this.day) {
-      this.day = day;
-      this.pv = 0;
-      this.volume = 0;
-    }
-    const tp = (high + low + close) / 3;
-    this.pv += tp * volume;
-    this.volume += volume;
-    return this.value = this.volume > 0 ? this.pv / this.volume : tp;
+    if (openTime >= this.dayEnd || openTime < this.dayStart) this.newSession(openTime);
+    const hlc = high + low + close;
+    const pv3 = this.pv3 += hlc * volume;
+    const vol = this.volume += volume;
+    return this.value = vol > 0 ? pv3 / (3 * vol) : hlc / 3;
+  }
+
+  /** Starts the session (UTC day) holding `openTime`. */
+  private newSession(openTime: number): void {
+    this.setDay(Math.floor(openTime / DAY_MS));
+    this.pv3 = 0;
+    this.volume = 0;
+  }
+
+  private setDay(day: number): void {
+    this.day = day;
+    this.dayStart = day === day ? day * DAY_MS : Infinity;
+    this.dayEnd = day === day ? this.dayStart + DAY_MS : -Infinity;
   }
 
   /** Compact JSON state. */
   toState(): VwapState {
     return {
       day: encodeNumber(this.day),
-      pv: encodeNumber(this.pv),
+      pv3: encodeNumber(this.pv3),
       volume: encodeNumber(this.volume),
       value: encodeNumber(this.value),
     };
@@ -55,8 +70,8 @@ export class Vwap {
   static fromState(state: unknown): Vwap {
     const s = stateObject(state, "VWAP");
     const v = new Vwap();
-    v.day = decodeNumber(s.day, "VWAP day");
-    v.pv = decodeNumber(s.pv, "VWAP pv");
+    v.setDay(decodeNumber(s.day, "VWAP day"));
+    v.pv3 = decodeNumber(s.pv3, "VWAP pv3");
     v.volume = decodeNumber(s.volume, "VWAP volume");
     v.value = decodeNumber(s.value, "VWAP value");
     return v;

@@ -84,9 +84,6 @@ Deno.test("SMA, variance and Bollinger bands on real data match exact arithmetic
     const upper = ex.mean + 2 * Math.sqrt(ex.variance);
     worstBand = Math.max(worstBand, Math.abs(bb.upper[i] - upper) / upper);
   }
-  console.log(
-    `worst relative error: SMA ${worstMean}, variance ${worstVar}, upper band ${worstBand}`,
-  );
   assert.ok(worstMean <= 4e-16, `SMA relative error ${worstMean}`);
   assert.ok(worstVar <= 1e-14, `variance relative error ${worstVar}`);
   assert.ok(worstBand <= 8e-16, `upper band relative error ${worstBand}`);
