@@ -157,6 +157,52 @@ Deno.test("restored state from a different history but the same window continues
   }
 });
 
+Deno.test("IndicatorSet state equals the states of the individual indicators fed the same bars", () => {
+  // The set switches to a fused step after warm-up; its snapshot must still be the classes' state.
+  const set = new IndicatorSet();
+  const rsi = new Rsi(14), e20 = new Ema(20), e50 = new Ema(50), e200 = new Ema(200);
+  const macd = new Macd(12, 26, 9), atr = new Atr(14), bb = new Bollinger(20, 2);
+  const vwap = new Vwap(), vol = new VolumeAverage(20);
+  const s = series;
+  for (let i = 0; i < 3000; i++) {
+    set.update(s.openTime[i], s.high[i], s.low[i], s.close[i], s.volume[i]);
+    rsi.update(s.close[i]);
+    e20.update(s.close[i]);
+    e50.update(s.close[i]);
+    e200.update(s.close[i]);
+    macd.update(s.close[i]);
+    atr.update(s.high[i], s.low[i], s.close[i]);
+    bb.update(s.close[i]);
+    vwap.update(s.openTime[i], s.high[i], s.low[i], s.close[i], s.volume[i]);
+    vol.update(s.volume[i]);
+    if (i === 10 || i === 198 || i === 199 || i === 200 || i === 2999) {
+      assert.deepEqual(set.toState(), {
+        v: 1,
+        rsi14: rsi.toState(),
+        ema20: e20.toState(),
+        ema50: e50.toState(),
+        ema200: e200.toState(),
+        macd: macd.toState(),
+        atr14: atr.toState(),
+        bollinger: bb.toState(),
+        vwap: vwap.toState(),
+        volumeAvg20: vol.toState(),
+      }, `bar ${i}`);
+    }
+  }
+});
+
+Deno.test("fromState rejects a set whose EMA200 is warm while another indicator is not", () => {
+  const set = new IndicatorSet();
+  const s = series;
+  for (let i = 0; i < 250; i++) {
+    set.update(s.openTime[i], s.high[i], s.low[i], s.close[i], s.volume[i]);
+  }
+  const state = set.toState();
+  state.rsi14 = new Rsi(14).toState();
+  assert.throws(() => IndicatorSet.fromState(state), /EMA200 is warm but another indicator is not/);
+});
+
 Deno.test("fromState rejects malformed states with a one-line message", () => {
   const cases: [() => unknown, RegExp][] = [
     [() => Ema.fromState(null), /invalid indicator state: EMA must be an object/],
