@@ -11,10 +11,10 @@ export {
   type BollingerState,
   type BollingerValue,
 } from "./bollinger.ts";
-export { Ema, ema, type EmaState } from "./ema.ts";
+export { Ema, ema, type EmaState, emaStep } from "./ema.ts";
 export { Macd, macd, type MacdSeries, type MacdState, type MacdValue } from "./macd.ts";
 export { RollingWindow, type RollingWindowState } from "./rolling_window.ts";
-export { Rsi, rsi, type RsiState } from "./rsi.ts";
+export { Rsi, rsi, rsiFromAverages, type RsiState } from "./rsi.ts";
 export {
   computeIndicators,
   emptyFrame,
@@ -28,3 +28,4 @@ export { Sma, sma, type SmaState } from "./sma.ts";
 export { type StateNumber } from "./state_codec.ts";
 export { VolumeAverage, volumeAverage, type VolumeAverageState } from "./volume_average.ts";
 export { Vwap, vwap, type VwapState } from "./vwap.ts";
+export { wilderStep } from "./wilder.ts";

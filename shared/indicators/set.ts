@@ -108,13 +108,15 @@ const K26 = 2 / 27;
 const K9 = 2 / 10;
 
 /**
- * Streaming indicator set: feed closed candles in order with {@link update}; O(1) and allocation-free
- * per bar. Snapshot with {@link toState} (JSON-safe) and continue later with {@link fromState}: the
- * continued values are bit-identical to an uninterrupted run.
+ * Streaming indicator set: feed closed candles in order (inputs are not validated here) with
+ * {@link update}; O(1) and allocation-free per bar. Snapshot with {@link toState} (JSON-safe; the same
+ * shape as the individual indicators' states) and continue later with {@link fromState}: the continued
+ * values are bit-identical to an uninterrupted run.
  *
  * Until every indicator has warmed up (200 bars, EMA200's lookback) the set runs the individual
  * indicator classes; then it moves their state into its own fields and runs one fused step per bar
- * with the same arithmetic (the shared step functions), which is about twice as fast.
+ * with the same arithmetic (the shared step functions `emaStep`, `wilderStep`, `rsiFromAverages`,
+ * `trueRange`), about 1.5× faster than calling the classes. Tests check both give identical numbers.
  */
 export class IndicatorSet {
   private rsi14: Rsi | null = new Rsi(14);
@@ -180,14 +182,7 @@ export class IndicatorSet {
     this.atrPrevClose = close;
     f.atr14 = this.atr = wilderStep(this.atr, tr, 14);
 
-    const bb = this.bbWindow;
-    bb.push(close);
-    bb.moments();
-    const mid = bb.lastMean;
-    const width = Math.sqrt(bb.lastVariance) * 2;
-    f.bbUpper = mid + width;
-    f.bbMiddle = mid;
-    f.bbLower = mid - width;
+    this.bandsStep(close);
 
     f.vwap = this.vwap.update(openTime, high, low, close, volume);
 
@@ -195,6 +190,19 @@ export class IndicatorSet {
     va.push(volume);
     f.volumeAvg20 = va.mean();
     return f;
+  }
+
+  /** Bollinger(20, 2) step: the same arithmetic as {@link Bollinger}, on the set's own window. */
+  private bandsStep(close: number): void {
+    const bb = this.bbWindow;
+    bb.push(close);
+    bb.moments();
+    const mid = bb.lastMean;
+    const width = Math.sqrt(bb.lastVariance) * 2;
+    const f = this.frame;
+    f.bbUpper = mid + width;
+    f.bbMiddle = mid;
+    f.bbLower = mid - width;
   }
 
   /** Warm-up step through the individual indicator classes; switches to the fused step when done. */
@@ -215,14 +223,7 @@ export class IndicatorSet {
     f.macdSignal = m.signal;
     f.macdHist = m.histogram;
     f.atr14 = this.atr14!.update(high, low, close);
-    const bb = this.bbWindow;
-    bb.push(close);
-    bb.moments();
-    const mid = bb.lastMean;
-    const width = Math.sqrt(bb.lastVariance) * 2;
-    f.bbUpper = mid + width;
-    f.bbMiddle = mid;
-    f.bbLower = mid - width;
+    this.bandsStep(close);
     f.vwap = this.vwap.update(openTime, high, low, close, volume);
     this.volumeAvg20.push(volume);
     f.volumeAvg20 = this.volumeAvg20.mean();
@@ -245,11 +246,10 @@ export class IndicatorSet {
     this.macdSignal = s.macd.signal.value!;
     this.atrPrevClose = s.atr14.prevClose!;
     this.atr = s.atr14.value!;
-    this.rsi14 =
-      this.ema20 =
-      this.ema50 =
-      this.ema200 =
-        null;
+    this.rsi14 = null;
+    this.ema20 = null;
+    this.ema50 = null;
+    this.ema200 = null;
     this.macd = null;
     this.atr14 = null;
     this.hot = true;
