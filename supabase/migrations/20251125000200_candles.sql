@@ -71,7 +71,9 @@ comment on column public.symbols.timeframes is 'Binance intervals streamed and a
 comment on column public.symbols.created_at is 'When the symbol was added.';
 
 create table if not exists public.candles (
-  symbol text not null references public.symbols (symbol) on delete cascade,
+  -- No foreign key: a per-row RI check would halve ingest speed. api.ingest_candles checks the
+  -- symbol exists, and deleting a symbol deletes its candles (trigger below).
+  symbol text not null,
   timeframe text not null,
   open_time timestamptz not null,
   close_time timestamptz,
@@ -113,7 +115,7 @@ create table if not exists public.candles (
 );
 comment on table public.candles is
   'Closed Binance spot candles, one per (symbol, timeframe, open_time). Written only through api.ingest_candles.';
-comment on column public.candles.symbol is 'Binance symbol (references symbols).';
+comment on column public.candles.symbol is 'Binance symbol (exists in symbols: checked by api.ingest_candles; deleting the symbol deletes its candles).';
 comment on column public.candles.timeframe is 'Binance interval name (1s 1m 3m 5m 15m 30m 1h 2h 4h 6h 8h 12h 1d 3d 1w 1M).';
 comment on column public.candles.open_time is 'Candle open time (UTC), aligned to the timeframe.';
 comment on column public.candles.close_time is 'Close time as Binance reports it (open_time + interval - 1 ms, or earlier if the candle closed early).';
@@ -141,3 +143,22 @@ insert into public.retention_policy (timeframe, keep_days) values
   ('1h', 1095), ('2h', 1095), ('4h', null), ('6h', null), ('8h', null), ('12h', null),
   ('1d', null), ('3d', null), ('1w', null), ('1M', null)
 on conflict (timeframe) do nothing;
+
+-- Deleting a symbol deletes its candles (candles carry no foreign key, see above).
+create or replace function private.delete_symbol_candles()
+returns trigger
+language plpgsql
+security definer
+set search_path = ''
+as $$
+begin
+  delete from public.candles c where c.symbol = old.symbol;
+  return old;
+end
+$$;
+comment on function private.delete_symbol_candles() is 'Trigger: deleting a symbol deletes its candles.';
+revoke all on function private.delete_symbol_candles() from public, anon, authenticated;
+
+create or replace trigger symbols_delete_candles
+  after delete on public.symbols
+  for each row execute function private.delete_symbol_candles();

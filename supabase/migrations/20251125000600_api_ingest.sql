@@ -46,118 +46,196 @@ begin
     return;
   end if;
 
-  -- First invalid row, with the rule it breaks (rules in the order listed in the README).
-  select v.idx, v.j, v.rule into bad
-  from (
-    select e.idx, e.j,
-      case
-        when jsonb_typeof(e.j) <> 'object' then 'row must be a JSON object'
-        when jsonb_typeof(e.j -> 'symbol') is distinct from 'string'
-          or (e.j ->> 'symbol') !~ '^[A-Z0-9]{2,20}$' then 'symbol must be an upper-case Binance symbol'
-        when not exists (select 1 from public.symbols s where s.symbol = e.j ->> 'symbol')
-          then 'symbol must exist in public.symbols'
-        when (e.j ->> 'timeframe') is null or (e.j ->> 'timeframe') not in
-          ('1s','1m','3m','5m','15m','30m','1h','2h','4h','6h','8h','12h','1d','3d','1w','1M')
-          then 'timeframe must be a Binance interval'
-        when not private.is_finite_number(e.j -> 'open_time')
-          or (e.j ->> 'open_time')::numeric <> trunc((e.j ->> 'open_time')::numeric)
-          or (e.j ->> 'open_time')::numeric < 0 or (e.j ->> 'open_time')::numeric > 32503680000000
-          then 'open_time must be an integer number of ms since the epoch'
-        when not (private.is_finite_number(e.j -> 'open') and private.is_finite_number(e.j -> 'high')
-          and private.is_finite_number(e.j -> 'low') and private.is_finite_number(e.j -> 'close'))
-          then 'open, high, low and close must be finite numbers'
-        when not private.is_finite_number(e.j -> 'volume') then 'volume must be a finite number'
-        when (e.j ->> 'open')::float8 <= 0 or (e.j ->> 'high')::float8 <= 0
-          or (e.j ->> 'low')::float8 <= 0 or (e.j ->> 'close')::float8 <= 0
-          then 'prices must be > 0'
-        when (e.j ->> 'high')::float8 < (e.j ->> 'low')::float8 then 'high must be >= low'
-        when (e.j ->> 'high')::float8 < greatest((e.j ->> 'open')::float8, (e.j ->> 'close')::float8)
-          then 'high must be >= max(open, close)'
-        when (e.j ->> 'low')::float8 > least((e.j ->> 'open')::float8, (e.j ->> 'close')::float8)
-          then 'low must be <= min(open, close)'
-        when (e.j ->> 'volume')::float8 < 0 then 'volume must be >= 0'
-        when not (case e.j ->> 'timeframe'
-            when '1M' then date_trunc('month', to_timestamp((e.j ->> 'open_time')::numeric / 1000), 'UTC')
-              = to_timestamp((e.j ->> 'open_time')::numeric / 1000)
-            when '1w' then ((e.j ->> 'open_time')::numeric - 345600000) % 604800000 = 0
-            when '3d' then (e.j ->> 'open_time')::numeric % 86400000 = 0
-            else (e.j ->> 'open_time')::numeric % (case e.j ->> 'timeframe'
-              when '1s' then 1000 when '1m' then 60000 when '3m' then 180000 when '5m' then 300000
-              when '15m' then 900000 when '30m' then 1800000 when '1h' then 3600000
-              when '2h' then 7200000 when '4h' then 14400000 when '6h' then 21600000
-              when '8h' then 28800000 when '12h' then 43200000 when '1d' then 86400000 end) = 0
-          end) then 'open_time must be aligned to the timeframe'
-        when (e.j -> 'close_time') is not null and jsonb_typeof(e.j -> 'close_time') <> 'null'
-          and (not private.is_finite_number(e.j -> 'close_time')
-            or (e.j ->> 'close_time')::numeric <= (e.j ->> 'open_time')::numeric)
-          then 'close_time must be a number of ms after open_time'
-        when exists (
-            select 1 from unnest(array['quote_volume', 'trades', 'taker_buy_base', 'taker_buy_quote']) f
-            where (e.j -> f) is not null and jsonb_typeof(e.j -> f) <> 'null'
-              and (not private.is_finite_number(e.j -> f) or (e.j ->> f)::numeric < 0))
-          then 'quote_volume, trades, taker_buy_base and taker_buy_quote must be numbers >= 0 when given'
-        when jsonb_typeof(e.j -> 'trades') = 'number'
-          and (e.j ->> 'trades')::numeric <> trunc((e.j ->> 'trades')::numeric)
-          then 'trades must be an integer'
-      end as rule
-    from jsonb_array_elements(batch) with ordinality as e0(j, n)
-    cross join lateral (select e0.j, e0.n - 1 as idx) e
-  ) v
-  where v.rule is not null
-  order by v.idx
-  limit 1;
+  -- One statement parses the batch once, finds the first invalid row (by index) with its rule, and
+  -- upserts only when there is none. Rows identical to the stored ones are counted unchanged.
+  begin
+    with r as materialized (
+      select r.n - 1 as idx, r.symbol, r.timeframe, r.open_time, r.close_time, r.open, r.high, r.low,
+        r.close, r.volume, r.quote_volume, r.trades, r.taker_buy_base, r.taker_buy_quote,
+        case
+          when s.symbol is null then case when r.symbol ~ '^[A-Z0-9]{2,20}$'
+            then 'symbol must exist in public.symbols' else 'symbol must be an upper-case Binance symbol' end
+          when r.timeframe is null or r.timeframe not in
+            ('1s','1m','3m','5m','15m','30m','1h','2h','4h','6h','8h','12h','1d','3d','1w','1M')
+            then 'timeframe must be a Binance interval'
+          when r.open_time is null or not (r.open_time >= 0 and r.open_time <= 32503680000000)
+            or r.open_time <> trunc(r.open_time)
+            then 'open_time must be an integer number of ms since the epoch'
+          when not (abs(r.open) < 'Infinity' and abs(r.high) < 'Infinity' and abs(r.low) < 'Infinity'
+            and abs(r.close) < 'Infinity') or r.open is null or r.high is null or r.low is null or r.close is null
+            then 'open, high, low and close must be finite numbers'
+          when r.volume is null or not abs(r.volume) < 'Infinity' then 'volume must be a finite number'
+          when r.open <= 0 or r.high <= 0 or r.low <= 0 or r.close <= 0 then 'prices must be > 0'
+          when r.high < r.low then 'high must be >= low'
+          when r.high < greatest(r.open, r.close) then 'high must be >= max(open, close)'
+          when r.low > least(r.open, r.close) then 'low must be <= min(open, close)'
+          when r.volume < 0 then 'volume must be >= 0'
+          when not (case r.timeframe
+              when '1M' then date_trunc('month', to_timestamp(r.open_time / 1000), 'UTC')
+                = to_timestamp(r.open_time / 1000)
+              when '1w' then (r.open_time::bigint - 345600000) % 604800000 = 0
+              when '3d' then r.open_time::bigint % 86400000 = 0
+              else r.open_time::bigint % (case r.timeframe
+                when '1s' then 1000 when '1m' then 60000 when '3m' then 180000 when '5m' then 300000
+                when '15m' then 900000 when '30m' then 1800000 when '1h' then 3600000
+                when '2h' then 7200000 when '4h' then 14400000 when '6h' then 21600000
+                when '8h' then 28800000 when '12h' then 43200000 when '1d' then 86400000 end) = 0
+            end) then 'open_time must be aligned to the timeframe'
+          when r.close_time is not null and not (r.close_time > r.open_time and r.close_time <= 32503680000000)
+            then 'close_time must be a number of ms after open_time'
+          when (r.quote_volume is not null and not (r.quote_volume >= 0 and r.quote_volume < 'Infinity'))
+            or (r.trades is not null and not (r.trades >= 0 and r.trades < 'Infinity'))
+            or (r.taker_buy_base is not null and not (r.taker_buy_base >= 0 and r.taker_buy_base < 'Infinity'))
+            or (r.taker_buy_quote is not null and not (r.taker_buy_quote >= 0 and r.taker_buy_quote < 'Infinity'))
+            then 'quote_volume, trades, taker_buy_base and taker_buy_quote must be numbers >= 0 when given'
+          when r.trades is not null and r.trades <> trunc(r.trades) then 'trades must be an integer'
+        end as rule
+      from rows from (jsonb_to_recordset(batch) as (
+        symbol text, timeframe text, open_time float8, close_time float8, open float8, high float8,
+        low float8, close float8, volume float8, quote_volume float8, trades float8,
+        taker_buy_base float8, taker_buy_quote float8)) with ordinality as r(symbol, timeframe,
+        open_time, close_time, open, high, low, close, volume, quote_volume, trades, taker_buy_base,
+        taker_buy_quote, n)
+      left join public.symbols s on s.symbol = r.symbol
+    ), first_bad as (
+      select * from (
+        select r.idx, r.symbol, r.timeframe, r.open_time::text as open_time, r.rule
+        from r where r.rule is not null
+        union all
+        select (array_agg(r.idx order by r.idx))[2], r.symbol, r.timeframe, r.open_time::text,
+          'duplicate of an earlier row in the batch'
+        from r group by r.symbol, r.timeframe, r.open_time having count(*) > 1
+      ) x
+      order by x.idx limit 1
+    ), typed as (
+      select r.symbol, r.timeframe, 'epoch'::timestamptz + r.open_time * interval '1 millisecond' as open_time,
+        'epoch'::timestamptz + r.close_time * interval '1 millisecond' as close_time, r.open, r.high, r.low,
+        r.close, r.volume, r.quote_volume, r.trades::bigint as trades, r.taker_buy_base, r.taker_buy_quote
+      from r
+      where not exists (select 1 from first_bad)
+    ), probe as (
+      select t.*, c.ctid as old_ctid,
+        c.ctid is not null and (c.close_time, c.open, c.high, c.low, c.close, c.volume, c.quote_volume,
+          c.trades, c.taker_buy_base, c.taker_buy_quote)
+        is distinct from (t.close_time, t.open, t.high, t.low, t.close, t.volume, t.quote_volume, t.trades,
+          t.taker_buy_base, t.taker_buy_quote) as changed
+      from typed t
+      left join public.candles c
+        on c.symbol = t.symbol and c.timeframe = t.timeframe and c.open_time = t.open_time
+    ), ins as (
+      -- Plain insert of new keys (no ON CONFLICT: half the cost); a key inserted concurrently since
+      -- this statement's snapshot raises unique_violation and the batch is redone with ON CONFLICT.
+      insert into public.candles (symbol, timeframe, open_time, close_time, open, high, low, close,
+        volume, quote_volume, trades, taker_buy_base, taker_buy_quote)
+      select p.symbol, p.timeframe, p.open_time, p.close_time, p.open, p.high, p.low, p.close, p.volume,
+        p.quote_volume, p.trades, p.taker_buy_base, p.taker_buy_quote
+      from probe p where p.old_ctid is null
+      returning 1
+    ), upd as (
+      update public.candles c set
+        close_time = p.close_time, open = p.open, high = p.high, low = p.low, close = p.close,
+        volume = p.volume, quote_volume = p.quote_volume, trades = p.trades,
+        taker_buy_base = p.taker_buy_base, taker_buy_quote = p.taker_buy_quote
+      from probe p
+      where p.changed and c.symbol = p.symbol and c.timeframe = p.timeframe and c.open_time = p.open_time
+      returning 1
+    )
+    select b.idx, b.symbol, b.timeframe, b.open_time, b.rule,
+      (select count(*) from ins)::integer as ins,
+      (select count(*) from upd)::integer as upd
+    into bad
+    from (select 1) one left join first_bad b on true;
+  exception
+    when unique_violation then
+      -- A concurrent writer inserted one of these keys after our snapshot: upsert instead.
+      with r as (
+        select * from jsonb_to_recordset(batch) as r(symbol text, timeframe text, open_time float8,
+          close_time float8, open float8, high float8, low float8, close float8, volume float8,
+          quote_volume float8, trades float8, taker_buy_base float8, taker_buy_quote float8)
+      ), up as (
+        insert into public.candles as c (symbol, timeframe, open_time, close_time, open, high, low, close,
+          volume, quote_volume, trades, taker_buy_base, taker_buy_quote)
+        select r.symbol, r.timeframe, 'epoch'::timestamptz + r.open_time * interval '1 millisecond',
+          'epoch'::timestamptz + r.close_time * interval '1 millisecond', r.open, r.high, r.low, r.close,
+          r.volume, r.quote_volume, r.trades::bigint, r.taker_buy_base, r.taker_buy_quote
+        from r
+        on conflict (symbol, timeframe, open_time) do update set
+          close_time = excluded.close_time, open = excluded.open, high = excluded.high,
+          low = excluded.low, close = excluded.close, volume = excluded.volume,
+          quote_volume = excluded.quote_volume, trades = excluded.trades,
+          taker_buy_base = excluded.taker_buy_base, taker_buy_quote = excluded.taker_buy_quote
+        where (c.close_time, c.open, c.high, c.low, c.close, c.volume, c.quote_volume, c.trades,
+            c.taker_buy_base, c.taker_buy_quote)
+          is distinct from (excluded.close_time, excluded.open, excluded.high, excluded.low,
+            excluded.close, excluded.volume, excluded.quote_volume, excluded.trades,
+            excluded.taker_buy_base, excluded.taker_buy_quote)
+        returning (xmax = 0) as is_new
+      )
+      select null::bigint as idx, null::text as symbol, null::text as timeframe, null::text as open_time,
+        null::text as rule, (count(*) filter (where is_new))::integer as ins,
+        (count(*) filter (where not is_new))::integer as upd
+      into bad from up;
+    when cardinality_violation then
+      -- ON CONFLICT met the same key twice: name the later row.
+      select d.idx, d.j ->> 'symbol' as symbol, d.j ->> 'timeframe' as timeframe,
+        d.j ->> 'open_time' as open_time, 'duplicate of an earlier row in the batch' as rule,
+        0 as ins, 0 as upd into bad
+      from (
+        select e.n - 1 as idx, e.j, row_number() over (
+          partition by e.j ->> 'symbol', e.j ->> 'timeframe', (e.j ->> 'open_time')::float8
+          order by e.n) as k
+        from jsonb_array_elements(batch) with ordinality as e(j, n)
+      ) d
+      where d.k > 1
+      order by d.idx
+      limit 1;
+      if not found then
+        raise;
+      end if;
+    when others then
+    -- A value that does not parse (a non-numeric string, a row that is not an object...): find the
+    -- row and the rule element by element.
+    select v.idx, v.j ->> 'symbol' as symbol, v.j ->> 'timeframe' as timeframe,
+      v.j ->> 'open_time' as open_time, v.rule, 0 as ins, 0 as upd into bad
+    from (
+      select e.n - 1 as idx, e.j,
+        case
+          when jsonb_typeof(e.j) <> 'object' then 'row must be a JSON object'
+          when jsonb_typeof(e.j -> 'symbol') is distinct from 'string'
+            then 'symbol must be an upper-case Binance symbol'
+          when jsonb_typeof(e.j -> 'timeframe') is distinct from 'string'
+            then 'timeframe must be a Binance interval'
+          when not private.is_finite_number(e.j -> 'open_time')
+            then 'open_time must be an integer number of ms since the epoch'
+          when not (private.is_finite_number(e.j -> 'open') and private.is_finite_number(e.j -> 'high')
+            and private.is_finite_number(e.j -> 'low') and private.is_finite_number(e.j -> 'close'))
+            then 'open, high, low and close must be finite numbers'
+          when not private.is_finite_number(e.j -> 'volume') then 'volume must be a finite number'
+          when jsonb_typeof(e.j -> 'close_time') not in ('null') and not private.is_finite_number(e.j -> 'close_time')
+            then 'close_time must be a number of ms after open_time'
+          when exists (
+              select 1 from unnest(array['quote_volume', 'trades', 'taker_buy_base', 'taker_buy_quote']) f
+              where jsonb_typeof(e.j -> f) not in ('null') and not private.is_finite_number(e.j -> f))
+            then 'quote_volume, trades, taker_buy_base and taker_buy_quote must be numbers >= 0 when given'
+        end as rule
+      from jsonb_array_elements(batch) with ordinality as e(j, n)
+    ) v
+    where v.rule is not null
+    order by v.idx
+    limit 1;
+    if not found then
+      raise;
+    end if;
+  end;
 
-  if found then
+  if bad.rule is not null then
     raise exception 'ingest_candles: row % (% % open_time %) rejected: %', bad.idx,
-      coalesce(bad.j ->> 'symbol', '?'), coalesce(bad.j ->> 'timeframe', '?'),
-      coalesce(bad.j ->> 'open_time', '?'), bad.rule
+      coalesce(bad.symbol, '?'), coalesce(bad.timeframe, '?'), coalesce(bad.open_time, '?'), bad.rule
       using errcode = '23514', hint = 'Nothing from this batch was written.';
   end if;
 
-  select d.idx, d.j into bad
-  from (
-    select e.n - 1 as idx, e.j, row_number() over (
-      partition by e.j ->> 'symbol', e.j ->> 'timeframe', (e.j ->> 'open_time')::numeric
-      order by e.n) as k
-    from jsonb_array_elements(batch) with ordinality as e(j, n)
-  ) d
-  where d.k > 1
-  order by d.idx
-  limit 1;
-  if found then
-    raise exception 'ingest_candles: row % (% % open_time %) rejected: duplicate of an earlier row in the batch',
-      bad.idx, bad.j ->> 'symbol', bad.j ->> 'timeframe', bad.j ->> 'open_time'
-      using errcode = '23514', hint = 'Nothing from this batch was written.';
-  end if;
-
-  with rows as (
-    select r.symbol, r.timeframe,
-      'epoch'::timestamptz + r.open_time * interval '1 millisecond' as open_time,
-      'epoch'::timestamptz + r.close_time * interval '1 millisecond' as close_time,
-      r.open, r.high, r.low, r.close, r.volume, r.quote_volume, r.trades::bigint as trades,
-      r.taker_buy_base, r.taker_buy_quote
-    from jsonb_to_recordset(batch) as r(
-      symbol text, timeframe text, open_time numeric, close_time numeric,
-      open float8, high float8, low float8, close float8, volume float8,
-      quote_volume float8, trades numeric, taker_buy_base float8, taker_buy_quote float8)
-  ), up as (
-    insert into public.candles as c (symbol, timeframe, open_time, close_time, open, high, low, close,
-      volume, quote_volume, trades, taker_buy_base, taker_buy_quote)
-    select * from rows
-    on conflict (symbol, timeframe, open_time) do update set
-      close_time = excluded.close_time, open = excluded.open, high = excluded.high,
-      low = excluded.low, close = excluded.close, volume = excluded.volume,
-      quote_volume = excluded.quote_volume, trades = excluded.trades,
-      taker_buy_base = excluded.taker_buy_base, taker_buy_quote = excluded.taker_buy_quote
-    where (c.close_time, c.open, c.high, c.low, c.close, c.volume, c.quote_volume, c.trades,
-        c.taker_buy_base, c.taker_buy_quote)
-      is distinct from (excluded.close_time, excluded.open, excluded.high, excluded.low,
-        excluded.close, excluded.volume, excluded.quote_volume, excluded.trades,
-        excluded.taker_buy_base, excluded.taker_buy_quote)
-    returning (xmax = 0) as is_new
-  )
-  select count(*) filter (where is_new), count(*) filter (where not is_new) into inserted, updated
-  from up;
+  inserted := bad.ins;
+  updated := bad.upd;
   unchanged := total - inserted - updated;
 end
 $$;

@@ -64,25 +64,51 @@ returns table (
   candles jsonb,
   more boolean
 )
-language sql
+language plpgsql
 stable
 set search_path = ''
 as $$
-  select k.symbol, k.timeframe, s.snapshot,
-    (extract(epoch from s.last_open_time) * 1000)::bigint,
-    c.cols,
-    s.snapshot is not null and (c.cols ->> 'length')::integer = max_new and exists (
+begin
+  -- One statement for the whole batch (plpgsql caches its plan); rows reach the aggregates
+  -- already in time order, so the aggregates need no sort of their own.
+  return query
+  select k.symbol, k.timeframe, st.snapshot,
+    (extract(epoch from st.last_open_time) * 1000)::bigint,
+    jsonb_build_object(
+      'length', coalesce(c.n, 0),
+      'openTime', coalesce(c.open_time, '[]'), 'open', coalesce(c.open, '[]'),
+      'high', coalesce(c.high, '[]'), 'low', coalesce(c.low, '[]'), 'close', coalesce(c.close, '[]'),
+      'volume', coalesce(c.volume, '[]'), 'closeTime', coalesce(c.close_time, '[]'),
+      'quoteVolume', coalesce(c.quote_volume, '[]'), 'trades', coalesce(c.trades, '[]'),
+      'takerBuyBase', coalesce(c.taker_buy_base, '[]'), 'takerBuyQuote', coalesce(c.taker_buy_quote, '[]')),
+    st.snapshot is not null and coalesce(c.n, 0) = max_new and exists (
       select 1 from public.candles x
-      where x.symbol = k.symbol and x.timeframe = k.timeframe
-        and x.open_time > 'epoch'::timestamptz + ((c.cols -> 'openTime' ->> -1)::bigint) * interval '1 millisecond')
+      where x.symbol = k.symbol and x.timeframe = k.timeframe and x.open_time > c.last_t)
   from jsonb_to_recordset(keys) as k(symbol text, timeframe text)
-  left join public.analyzer_state s on s.symbol = k.symbol and s.timeframe = k.timeframe
+  left join public.analyzer_state st on st.symbol = k.symbol and st.timeframe = k.timeframe
   cross join lateral (
-    select case when s.snapshot is null
-      then private.candle_columns(k.symbol, k.timeframe, null, null, fresh_limit, true)
-      else private.candle_columns(k.symbol, k.timeframe, s.last_open_time, null, max_new, false)
-    end as cols
-  ) c
+    select count(*)::integer as n, max(p.open_time) as last_t,
+      jsonb_agg((extract(epoch from p.open_time) * 1000)::bigint) as open_time,
+      jsonb_agg(p.open) as open, jsonb_agg(p.high) as high, jsonb_agg(p.low) as low,
+      jsonb_agg(p.close) as close, jsonb_agg(p.volume) as volume,
+      jsonb_agg((extract(epoch from p.close_time) * 1000)::bigint) as close_time,
+      jsonb_agg(p.quote_volume) as quote_volume, jsonb_agg(p.trades) as trades,
+      jsonb_agg(p.taker_buy_base) as taker_buy_base, jsonb_agg(p.taker_buy_quote) as taker_buy_quote
+    from (
+      select * from (
+        (select x.* from public.candles x
+          where st.last_open_time is not null and x.symbol = k.symbol and x.timeframe = k.timeframe
+            and x.open_time > st.last_open_time
+          order by x.open_time limit max_new)
+        union all
+        (select x.* from public.candles x
+          where st.last_open_time is null and x.symbol = k.symbol and x.timeframe = k.timeframe
+          order by x.open_time desc limit fresh_limit)
+      ) u
+      order by u.open_time
+    ) p
+  ) c;
+end
 $$;
 comment on function api.load_series(jsonb, integer, integer) is
   'Analyzer snapshots and new candles (columnar JSON) for a batch of [{symbol, timeframe}]; bounded by fresh_limit (no state) or max_new (more = true when further candles remain).';

@@ -1,7 +1,7 @@
 -- api.ingest_candles: idempotent upsert, counts, and all-or-nothing rejection naming row and rule.
 begin;
 create extension if not exists pgtap with schema extensions;
-select plan(25);
+select plan(29);
 
 create temp table batch as
 select jsonb_agg(jsonb_build_object('symbol', 'ETHUSDT', 'timeframe', '1h',
@@ -47,8 +47,14 @@ select throws_like(pg_temp.bad('{"close_time": 1704068100000}'), '%row 1 %close_
 select throws_like(pg_temp.bad('{"trades": -3}'), '%row 1 %must be numbers >= 0 when given', 'negative trades is rejected');
 select throws_like(format('select * from api.ingest_candles(%L::jsonb)', jsonb_build_array((select j from good), (select j from good))),
   '%row 1 %duplicate of an earlier row in the batch', 'a duplicate key within the batch is rejected');
+select throws_like(pg_temp.bad('{"open": "abc"}'), '%row 1 %open, high, low and close must be finite numbers', 'a non-numeric price string is rejected');
+select throws_like(pg_temp.bad('{"trades": true}'), '%row 1 %must be numbers >= 0 when given', 'a boolean trades is rejected');
+select throws_like(format('select * from api.ingest_candles(%L::jsonb)', jsonb_build_array((select j from good), '[1, 2]'::jsonb)),
+  '%row 1 %row must be a JSON object', 'a row that is not an object is rejected');
 select throws_like($$select * from api.ingest_candles('{"symbol": "BTCUSDT"}')$$, '%batch must be a JSON array%', 'a non-array batch is rejected');
 select is((select count(*)::integer from public.candles where symbol = 'SOLUSDT'), 0, 'rejected batches wrote nothing');
+delete from public.symbols where symbol = 'ETHUSDT';
+select is((select count(*)::integer from public.candles where symbol = 'ETHUSDT'), 0, 'deleting a symbol deletes its candles');
 
 select * from finish();
 rollback;
