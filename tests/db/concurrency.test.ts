@@ -92,3 +92,46 @@ Deno.test("two analyze calls saving from the same loaded state: exactly one adva
     await Promise.all([owner.end(), a.end(), b.end()]);
   }
 });
+
+Deno.test("overlapping batches ingested concurrently on two connections both succeed without duplicates", async () => {
+  const owner = connect(1);
+  const a = connect(1);
+  const b = connect(1);
+  try {
+    await withTestSymbol(owner, "TSTRACE", async () => {
+      const batch = (from: number, n: number) =>
+        Array.from({ length: n }, (_, i) => ({
+          symbol: "TSTRACE",
+          timeframe: "1h",
+          open_time: T0 + (from + i) * HOUR,
+          open: 10,
+          high: 11,
+          low: 9,
+          close: 10.5,
+          volume: 1,
+        }));
+      // Transaction a inserts 0..599 and holds its locks; b then ingests 300..899, whose plain insert
+      // meets a's uncommitted keys: it must wait, fall back to the upsert, and still succeed.
+      const results = await Promise.all([
+        a.begin(async (tx) => {
+          const [r] = await tx`select * from api.ingest_candles(${tx.json(batch(0, 600))})`;
+          await new Promise((res) => setTimeout(res, 150));
+          return r;
+        }),
+        new Promise((res) => setTimeout(res, 50)).then(async () => {
+          const [r] = await b`select * from api.ingest_candles(${b.json(batch(300, 600))})`;
+          return r;
+        }),
+      ]);
+      const [ra, rb] = results;
+      assert.equal(ra.inserted, 600);
+      assert.equal(rb.inserted + rb.unchanged + rb.updated, 600);
+      assert.equal(rb.inserted, 300, "b inserts only the keys a did not have");
+      const [n] =
+        await owner`select count(*)::int as n from public.candles where symbol = 'TSTRACE'`;
+      assert.equal(n.n, 900);
+    });
+  } finally {
+    await Promise.all([owner.end(), a.end(), b.end()]);
+  }
+});

@@ -1,0 +1,44 @@
+import assert from "node:assert/strict";
+import { configureFunctions, setAnonSignals } from "../../scripts/db/configure.ts";
+import { connect, testDatabaseUrl } from "./test_database.ts";
+
+Deno.test("db:configure stores the functions URL and secret where the wake-ups read them", async () => {
+  const sql = connect(1);
+  try {
+    const stored = await configureFunctions(
+      testDatabaseUrl(),
+      "http://127.0.0.1:54321/functions/v1/",
+      "configure-test-secret",
+    );
+    assert.equal(stored, "private.config", "plain Postgres has no Vault");
+    const [r] =
+      await sql`select private.setting('functions_url') as url, private.setting('functions_secret') as secret`;
+    assert.deepEqual({ url: r.url, secret: r.secret }, {
+      url: "http://127.0.0.1:54321/functions/v1",
+      secret: "configure-test-secret",
+    });
+    await assert.rejects(
+      configureFunctions(testDatabaseUrl(), "http://x", "short"),
+      /configure_functions: secret must be at least 16 characters/,
+    );
+  } finally {
+    await sql`delete from private.config where key in ('functions_url', 'functions_secret')`;
+    await sql.end();
+  }
+});
+
+Deno.test("the anon switch opens and closes signals to anon", async () => {
+  const sql = connect(1);
+  try {
+    assert.equal(await setAnonSignals(testDatabaseUrl(), true), true);
+    const [open] = await sql`select has_table_privilege('anon', 'public.signals', 'select') as ok`;
+    assert.equal(open.ok, true);
+    assert.equal(await setAnonSignals(testDatabaseUrl(), false), false);
+    const [closed] =
+      await sql`select has_table_privilege('anon', 'public.signals', 'select') as ok`;
+    assert.equal(closed.ok, false);
+  } finally {
+    await setAnonSignals(testDatabaseUrl(), false);
+    await sql.end();
+  }
+});
