@@ -76,7 +76,7 @@ export async function startTestDatabase(opts: StartOptions = {}): Promise<TestDa
       await sql.end();
     }
     if (!opts.empty) {
-      const applied = await applyDatabase(url, { root: ROOT, seed: true, log });
+      const applied = await applyDatabase(url, { root: ROOT, seed: true });
       log(`db: applied ${applied.files.length} files (prelude: ${applied.prelude})`);
     }
     log(
