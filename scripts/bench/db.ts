@@ -90,8 +90,8 @@ export async function benchDb(
       await sql`insert into public.symbols (symbol, base_asset, quote_asset, display_name, active, timeframes)
         values (${symbol}, 'B', 'USDT', ${symbol}, false, '{1m}')`;
       await sql`select * from api.ingest_candles(${
-        sql.json(candles(src, symbol, start, 1000, s * 100))
-      })`;
+        JSON.stringify(candles(src, symbol, start, 1000, s * 100))
+      }::text::json)`;
       await sql`insert into public.analyzer_state (symbol, timeframe, snapshot, last_open_time)
         values (${symbol}, '1m', ${sql.json(snapshot)}, 'epoch'::timestamptz + ${
         start + (s * 100 + 994) * MINUTE
@@ -125,7 +125,7 @@ export async function benchDb(
       const t0 = performance.now();
       for (const b of batches) {
         const s = performance.now();
-        const [r] = await sql`select * from api.ingest_candles(${sql.json(b)})`;
+        const [r] = await sql`select * from api.ingest_candles(${JSON.stringify(b)}::text::json)`;
         times.push(performance.now() - s);
         counts.inserted += r.inserted;
         counts.updated += r.updated;
@@ -156,7 +156,7 @@ export async function benchDb(
       const t0 = performance.now();
       await Promise.all([sql, second].map(async (conn, w) => {
         for (let i = w; i < other.length; i += 2) {
-          await conn`select * from api.ingest_candles(${conn.json(other[i])})`;
+          await conn`select * from api.ingest_candles(${JSON.stringify(other[i])}::text::json)`;
         }
       }));
       figures["ingest_2_connections_candles_per_s"] = Math.round(
@@ -170,8 +170,8 @@ export async function benchDb(
     const year = 525_600;
     for (let i = total; i < year; i += 1000) {
       await sql`select * from api.ingest_candles(${
-        sql.json(candles(src, "BENCHUSDT", start, Math.min(1000, year - i), i))
-      })`;
+        JSON.stringify(candles(src, "BENCHUSDT", start, Math.min(1000, year - i), i))
+      }::text::json)`;
     }
     await sql`vacuum analyze public.candles`;
     // Every row has the same shape, so the table's bytes per row (the year plus the other bench

@@ -16,12 +16,14 @@ $$;
 comment on function private.is_finite_number(jsonb) is
   'True for a JSON number or a numeric string (finite); inlined into ingest validation, so no SET clause.';
 
--- Upserts a batch of closed candles. Batch: JSON array of {symbol, timeframe, open_time (ms),
+-- Upserts a batch of closed candles. The parameter is json, not jsonb: the batch is parsed once,
+-- straight from its text (about twice as fast as jsonb; pass jsonb values as value::json).
+-- Batch: JSON array of {symbol, timeframe, open_time (ms),
 -- close_time? (ms), open, high, low, close, volume, quote_volume?, trades?, taker_buy_base?,
 -- taker_buy_quote?} (numbers or numeric strings). Returns counts; an invalid row rejects the whole
 -- batch with an error naming the row (0-based index) and the rule, and nothing is written.
 create or replace function api.ingest_candles(
-  batch jsonb,
+  batch json,
   out inserted integer,
   out updated integer,
   out unchanged integer
@@ -32,19 +34,14 @@ set search_path = ''
 as $$
 declare
   bad record;
-  total integer;
 begin
-  if batch is null or jsonb_typeof(batch) <> 'array' then
+  if batch is null or json_typeof(batch) <> 'array' then
     raise exception 'ingest_candles: batch must be a JSON array of candle objects'
       using errcode = '22023';
   end if;
-  total := jsonb_array_length(batch);
   inserted := 0;
   updated := 0;
   unchanged := 0;
-  if total = 0 then
-    return;
-  end if;
 
   -- One statement parses the batch once, finds the first invalid row (by index) with its rule, and
   -- upserts only when there is none. Rows identical to the stored ones are counted unchanged.
@@ -90,7 +87,7 @@ begin
             then 'quote_volume, trades, taker_buy_base and taker_buy_quote must be numbers >= 0 when given'
           when r.trades is not null and r.trades <> trunc(r.trades) then 'trades must be an integer'
         end as rule
-      from rows from (jsonb_to_recordset(batch) as (
+      from rows from (json_to_recordset(batch) as (
         symbol text, timeframe text, open_time float8, close_time float8, open float8, high float8,
         low float8, close float8, volume float8, quote_volume float8, trades float8,
         taker_buy_base float8, taker_buy_quote float8)) with ordinality as r(symbol, timeframe,
@@ -102,9 +99,10 @@ begin
         select r.idx, r.symbol, r.timeframe, r.open_time::text as open_time, r.rule
         from r where r.rule is not null
         union all
-        select (array_agg(r.idx order by r.idx))[2], r.symbol, r.timeframe, r.open_time::text,
-          'duplicate of an earlier row in the batch'
-        from r group by r.symbol, r.timeframe, r.open_time having count(*) > 1
+        select r.idx, r.symbol, r.timeframe, r.open_time::text, 'duplicate of an earlier row in the batch'
+        from r
+        where exists (select 1 from r r2 where r2.symbol = r.symbol and r2.timeframe = r.timeframe
+                        and r2.open_time = r.open_time and r2.idx < r.idx)
       ) x
       order by x.idx limit 1
     ), typed as (
@@ -142,14 +140,15 @@ begin
     )
     select b.idx, b.symbol, b.timeframe, b.open_time, b.rule,
       (select count(*) from ins)::integer as ins,
-      (select count(*) from upd)::integer as upd
+      (select count(*) from upd)::integer as upd,
+      (select count(*) from r)::integer as total
     into bad
     from (select 1) one left join first_bad b on true;
   exception
     when unique_violation then
       -- A concurrent writer inserted one of these keys after our snapshot: upsert instead.
       with r as (
-        select * from jsonb_to_recordset(batch) as r(symbol text, timeframe text, open_time float8,
+        select * from json_to_recordset(batch) as r(symbol text, timeframe text, open_time float8,
           close_time float8, open float8, high float8, low float8, close float8, volume float8,
           quote_volume float8, trades float8, taker_buy_base float8, taker_buy_quote float8)
       ), up as (
@@ -173,18 +172,18 @@ begin
       )
       select null::bigint as idx, null::text as symbol, null::text as timeframe, null::text as open_time,
         null::text as rule, (count(*) filter (where is_new))::integer as ins,
-        (count(*) filter (where not is_new))::integer as upd
+        (count(*) filter (where not is_new))::integer as upd, json_array_length(batch) as total
       into bad from up;
     when cardinality_violation then
       -- ON CONFLICT met the same key twice: name the later row.
       select d.idx, d.j ->> 'symbol' as symbol, d.j ->> 'timeframe' as timeframe,
         d.j ->> 'open_time' as open_time, 'duplicate of an earlier row in the batch' as rule,
-        0 as ins, 0 as upd into bad
+        0 as ins, 0 as upd, 0 as total into bad
       from (
         select e.n - 1 as idx, e.j, row_number() over (
           partition by e.j ->> 'symbol', e.j ->> 'timeframe', (e.j ->> 'open_time')::float8
           order by e.n) as k
-        from jsonb_array_elements(batch) with ordinality as e(j, n)
+        from jsonb_array_elements(batch::jsonb) with ordinality as e(j, n)
       ) d
       where d.k > 1
       order by d.idx
@@ -196,7 +195,7 @@ begin
     -- A value that does not parse (a non-numeric string, a row that is not an object...): find the
     -- row and the rule element by element.
     select v.idx, v.j ->> 'symbol' as symbol, v.j ->> 'timeframe' as timeframe,
-      v.j ->> 'open_time' as open_time, v.rule, 0 as ins, 0 as upd into bad
+      v.j ->> 'open_time' as open_time, v.rule, 0 as ins, 0 as upd, 0 as total into bad
     from (
       select e.n - 1 as idx, e.j,
         case
@@ -218,7 +217,7 @@ begin
               where jsonb_typeof(e.j -> f) not in ('null') and not private.is_finite_number(e.j -> f))
             then 'quote_volume, trades, taker_buy_base and taker_buy_quote must be numbers >= 0 when given'
         end as rule
-      from jsonb_array_elements(batch) with ordinality as e(j, n)
+      from jsonb_array_elements(batch::jsonb) with ordinality as e(j, n)
     ) v
     where v.rule is not null
     order by v.idx
@@ -236,13 +235,13 @@ begin
 
   inserted := bad.ins;
   updated := bad.upd;
-  unchanged := total - inserted - updated;
+  unchanged := bad.total - inserted - updated;
 end
 $$;
-comment on function api.ingest_candles(jsonb) is
+comment on function api.ingest_candles(json) is
   'Idempotent batch upsert of closed candles; returns (inserted, updated, unchanged). An invalid row rejects the whole batch with an error naming the row index and the rule.';
 
 revoke all on function private.is_finite_number(jsonb) from public, anon, authenticated;
 grant execute on function private.is_finite_number(jsonb) to service_role;
-revoke all on function api.ingest_candles(jsonb) from public, anon, authenticated;
-grant execute on function api.ingest_candles(jsonb) to service_role;
+revoke all on function api.ingest_candles(json) from public, anon, authenticated;
+grant execute on function api.ingest_candles(json) to service_role;

@@ -59,7 +59,7 @@ select is_empty($$
   where n.nspname = 'public'$$,
   'no extension is installed in public');
 
-select has_function('api', 'ingest_candles', array['jsonb'], 'api.ingest_candles(jsonb) exists');
+select has_function('api', 'ingest_candles', array['json'], 'api.ingest_candles(json) exists');
 select has_function('api', 'load_series', array['jsonb', 'integer', 'integer'], 'api.load_series exists');
 select has_function('api', 'save_analysis', array['jsonb', 'jsonb'], 'api.save_analysis exists');
 select has_function('api', 'claim_notifications', array['integer', 'integer', 'bigint[]'], 'api.claim_notifications exists');

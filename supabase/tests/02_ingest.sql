@@ -10,12 +10,12 @@ select jsonb_agg(jsonb_build_object('symbol', 'ETHUSDT', 'timeframe', '1h',
   'quote_volume', 28800, 'trades', 100 + i, 'taker_buy_base', 6, 'taker_buy_quote', 13800) order by i) as b
 from generate_series(0, 9) i;
 
-select row_eq($$select * from api.ingest_candles((select b from batch))$$, row(10, 0, 0),
+select row_eq($$select * from api.ingest_candles((select b::json from batch))$$, row(10, 0, 0),
   'a new batch of 10 inserts 10');
-select row_eq($$select * from api.ingest_candles((select b from batch))$$, row(0, 0, 10),
+select row_eq($$select * from api.ingest_candles((select b::json from batch))$$, row(0, 0, 10),
   'the same batch again is all unchanged');
 select is((select count(*)::integer from public.candles where symbol = 'ETHUSDT'), 10, 'no duplicates after two ingests');
-select row_eq($$select * from api.ingest_candles(jsonb_set((select b from batch), '{3,close}', '2306'))$$,
+select row_eq($$select * from api.ingest_candles(jsonb_set((select b from batch), '{3,close}', '2306')::json)$$,
   row(0, 1, 9), 'a corrected candle counts as updated, the rest unchanged');
 select is((select close from public.candles where symbol = 'ETHUSDT' and open_time = to_timestamp(1704067200 + 3 * 3600)),
   2306::float8, 'the correction was stored');
@@ -27,7 +27,7 @@ select is((select open_time from public.candles where symbol = 'ETHUSDT' order b
 create temp table good as select jsonb_build_object('symbol', 'SOLUSDT', 'timeframe', '15m',
   'open_time', 1704067200000, 'open', 100, 'high', 101, 'low', 99, 'close', 100.5, 'volume', 1) as j;
 create function pg_temp.bad(patch jsonb) returns text language sql as $$
-  select format('select * from api.ingest_candles(%L::jsonb)',
+  select format('select * from api.ingest_candles(%L::json)',
     jsonb_build_array((select j from good), (select j from good) || jsonb_build_object('open_time', 1704068100000) || patch))
 $$;
 select throws_like(pg_temp.bad('{"symbol": "btcusdt"}'), '%row 1 %symbol must be an upper-case Binance symbol', 'lower-case symbol is rejected');
@@ -45,11 +45,11 @@ select throws_like(pg_temp.bad('{"low": 100.2}'), '%row 1 %low must be <= min(op
 select throws_like(pg_temp.bad('{"volume": -1}'), '%row 1 %volume must be >= 0', 'negative volume is rejected');
 select throws_like(pg_temp.bad('{"close_time": 1704068100000}'), '%row 1 %close_time must be a number of ms after open_time', 'close_time not after open_time is rejected');
 select throws_like(pg_temp.bad('{"trades": -3}'), '%row 1 %must be numbers >= 0 when given', 'negative trades is rejected');
-select throws_like(format('select * from api.ingest_candles(%L::jsonb)', jsonb_build_array((select j from good), (select j from good))),
+select throws_like(format('select * from api.ingest_candles(%L::json)', jsonb_build_array((select j from good), (select j from good))),
   '%row 1 %duplicate of an earlier row in the batch', 'a duplicate key within the batch is rejected');
 select throws_like(pg_temp.bad('{"open": "abc"}'), '%row 1 %open, high, low and close must be finite numbers', 'a non-numeric price string is rejected');
 select throws_like(pg_temp.bad('{"trades": true}'), '%row 1 %must be numbers >= 0 when given', 'a boolean trades is rejected');
-select throws_like(format('select * from api.ingest_candles(%L::jsonb)', jsonb_build_array((select j from good), '[1, 2]'::jsonb)),
+select throws_like(format('select * from api.ingest_candles(%L::json)', jsonb_build_array((select j from good), '[1, 2]'::jsonb)),
   '%row 1 %row must be a JSON object', 'a row that is not an object is rejected');
 select throws_like($$select * from api.ingest_candles('{"symbol": "BTCUSDT"}')$$, '%batch must be a JSON array%', 'a non-array batch is rejected');
 select is((select count(*)::integer from public.candles where symbol = 'SOLUSDT'), 0, 'rejected batches wrote nothing');

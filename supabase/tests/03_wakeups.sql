@@ -14,7 +14,7 @@ select throws_like($$select private.configure_functions('http://x', 'short')$$,
 create temp table q0 as select coalesce(max(id), 0) as id from net.http_request_queue;
 
 select row_eq($$select * from api.ingest_candles((
-  select jsonb_agg(jsonb_build_object('symbol', 'BTCUSDT', 'timeframe', '15m', 'open_time', 1704067200000 + i * 900000,
+  select json_agg(json_build_object('symbol', 'BTCUSDT', 'timeframe', '15m', 'open_time', 1704067200000 + i * 900000,
     'open', 100, 'high', 102, 'low', 99, 'close', 101, 'volume', 5)) from generate_series(0, 299) i))$$,
   row(300, 0, 0), 'a 300-candle batch is ingested');
 select is((select count(*)::integer from net.http_request_queue where id > (select id from q0)), 1,
@@ -30,7 +30,7 @@ select is((select convert_from(body, 'UTF8')::jsonb -> 'series' from net.http_re
 truncate q0;
 insert into q0 select coalesce(max(id), 0) from net.http_request_queue;
 select row_eq($$select * from api.ingest_candles((
-  select jsonb_agg(jsonb_build_object('symbol', 'BTCUSDT', 'timeframe', '15m', 'open_time', 1704067200000 + i * 900000,
+  select json_agg(json_build_object('symbol', 'BTCUSDT', 'timeframe', '15m', 'open_time', 1704067200000 + i * 900000,
     'open', 100, 'high', 102, 'low', 99, 'close', 101, 'volume', 5)) from generate_series(0, 299) i))$$,
   row(0, 0, 300), 'the same batch again changes nothing');
 select is((select count(*)::integer from net.http_request_queue where id > (select id from q0)), 0,

@@ -5,7 +5,7 @@ create extension if not exists pgtap with schema extensions;
 select plan(20);
 
 select row_eq($$select * from api.ingest_candles((
-  select jsonb_agg(jsonb_build_object('symbol', 'BTCUSDT', 'timeframe', '4h', 'open_time', 1704067200000 + i * 14400000,
+  select json_agg(json_build_object('symbol', 'BTCUSDT', 'timeframe', '4h', 'open_time', 1704067200000 + i * 14400000,
     'open', 100 + i, 'high', 102 + i, 'low', 99 + i, 'close', 101 + i, 'volume', 5, 'trades', 7)) from generate_series(0, 49) i))$$,
   row(50, 0, 0), '50 candles of BTCUSDT 4h ingested');
 
@@ -43,7 +43,7 @@ select is((select count(*)::integer from public.signals where symbol = 'BTCUSDT'
   'the refused save stored no signal');
 
 -- New candles after the state; load returns only those, bounded by max_new.
-select api.ingest_candles((select jsonb_agg(jsonb_build_object('symbol', 'BTCUSDT', 'timeframe', '4h',
+select api.ingest_candles((select json_agg(json_build_object('symbol', 'BTCUSDT', 'timeframe', '4h',
   'open_time', 1704067200000 + i * 14400000, 'open', 100, 'high', 102, 'low', 99, 'close', 101, 'volume', 5))
   from generate_series(50, 64) i));
 create temp table l2 as select * from api.load_series('[{"symbol":"BTCUSDT","timeframe":"4h"}]', 20, 10);

@@ -5,7 +5,7 @@ select plan(16);
 
 select private.configure_functions('http://127.0.0.1:54321/functions/v1', 'test-secret-0123456789');
 -- Recent 1h candles with a hole of 3 (hours 5, 6, 7 missing).
-select api.ingest_candles((select jsonb_agg(jsonb_build_object('symbol', 'SOLUSDT', 'timeframe', '1h',
+select api.ingest_candles((select json_agg(json_build_object('symbol', 'SOLUSDT', 'timeframe', '1h',
   'open_time', (extract(epoch from date_trunc('hour', now()) - interval '12 hours') * 1000)::bigint + i * 3600000,
   'open', 100, 'high', 102, 'low', 99, 'close', 101, 'volume', 5)) from generate_series(0, 11) i where i not in (5, 6, 7)));
 create temp table q0 as select coalesce(max(id), 0) as id from net.http_request_queue;
@@ -19,7 +19,7 @@ select is((select count(*)::integer from net.http_request_queue where id > (sele
   'one backfill wake-up was sent');
 select is(private.detect_gaps(), 0, 'a requested gap is not requested again within 30 minutes');
 select is((select count(*)::integer from public.ingest_gaps), 1, 'the same gap is not recorded twice');
-select api.ingest_candles((select jsonb_agg(jsonb_build_object('symbol', 'SOLUSDT', 'timeframe', '1h',
+select api.ingest_candles((select json_agg(json_build_object('symbol', 'SOLUSDT', 'timeframe', '1h',
   'open_time', (extract(epoch from date_trunc('hour', now()) - interval '12 hours') * 1000)::bigint + i * 3600000,
   'open', 100, 'high', 102, 'low', 99, 'close', 101, 'volume', 5)) from generate_series(5, 7) i));
 select private.detect_gaps();

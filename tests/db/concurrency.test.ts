@@ -114,12 +114,16 @@ Deno.test("overlapping batches ingested concurrently on two connections both suc
       // meets a's uncommitted keys: it must wait, fall back to the upsert, and still succeed.
       const results = await Promise.all([
         a.begin(async (tx) => {
-          const [r] = await tx`select * from api.ingest_candles(${tx.json(batch(0, 600))})`;
+          const [r] = await tx`select * from api.ingest_candles(${
+            JSON.stringify(batch(0, 600))
+          }::text::json)`;
           await new Promise((res) => setTimeout(res, 150));
           return r;
         }),
         new Promise((res) => setTimeout(res, 50)).then(async () => {
-          const [r] = await b`select * from api.ingest_candles(${b.json(batch(300, 600))})`;
+          const [r] = await b`select * from api.ingest_candles(${
+            JSON.stringify(batch(300, 600))
+          }::text::json)`;
           return r;
         }),
       ]);

@@ -106,7 +106,7 @@ Deno.test("a started dispatcher delivers an ingest statement's one wake-up via L
         base + "/functions/v1"
       }, 'dispatcher-test-secret')`;
       await tx`select * from api.ingest_candles(${
-        tx.json(Array.from({ length: 300 }, (_, i) => ({
+        JSON.stringify(Array.from({ length: 300 }, (_, i) => ({
           symbol,
           timeframe: "1h",
           open_time: Date.UTC(2024, 0, 1) + i * 3_600_000,
@@ -116,7 +116,7 @@ Deno.test("a started dispatcher delivers an ingest statement's one wake-up via L
           close: 10.5,
           volume: 1,
         })))
-      })`;
+      }::text::json)`;
     });
     const deadline = Date.now() + 3000;
     while (!seen.some((s) => s.path === "/functions/v1/analyze") && Date.now() < deadline) {

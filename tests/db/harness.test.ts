@@ -15,7 +15,7 @@ Deno.test({
         const [v] = await sql`select current_setting('server_version_num')::int as v`;
         assert.ok(v.v >= 150000 && v.v < 160000, `Postgres 15 (${v.v})`);
         const [r] = await sql`select * from api.ingest_candles(${
-          sql.json([{
+          JSON.stringify([{
             symbol: "BTCUSDT",
             timeframe: "1h",
             open_time: Date.UTC(2024, 0, 1),
@@ -25,7 +25,7 @@ Deno.test({
             close: 2,
             volume: 3,
           }])
-        })`;
+        }::text::json)`;
         assert.deepEqual({ ...r }, { inserted: 1, updated: 0, unchanged: 0 });
       } finally {
         await sql.end();

@@ -13,8 +13,8 @@ Deno.test("ingest_candles stores a real year of 1h klines once and reports the r
       for (const pass of [1, 2]) {
         for (let i = 0; i < batch.length; i += 1000) {
           const [r] = await sql`select * from api.ingest_candles(${
-            sql.json(batch.slice(i, i + 1000))
-          })`;
+            JSON.stringify(batch.slice(i, i + 1000))
+          }::text::json)`;
           if (pass === 1) sum.inserted += r.inserted;
           else sum.unchanged += r.unchanged;
           sum.updated += r.updated;
@@ -48,7 +48,7 @@ Deno.test("an invalid row rejects the whole batch with a one-line error naming r
       const batch = klinesToBatch(rows.slice(0, 50), "TSTREJECT", "1h");
       batch[37] = { ...batch[37], low: Number(batch[37].high) + 1 };
       await assert.rejects(
-        sql`select * from api.ingest_candles(${sql.json(batch)})`,
+        sql`select * from api.ingest_candles(${JSON.stringify(batch)}::text::json)`,
         (e: Error) => {
           assert.match(
             e.message,
