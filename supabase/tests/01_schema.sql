@@ -74,8 +74,10 @@ select bag_eq(
   $$select tablename::text from pg_publication_tables where pubname = 'supabase_realtime' and schemaname = 'public'$$,
   $$values ('signals'), ('relay_status')$$,
   'signals and relay_status are published to Realtime');
-select results_eq($$select symbol from public.symbols order by symbol$$,
-  $$values ('BTCUSDT'::text), ('ETHUSDT'), ('SOLUSDT')$$, 'seed holds BTCUSDT, ETHUSDT and SOLUSDT');
+select results_eq($$select symbol || ' ' || array_to_string(timeframes, ',') from public.symbols
+    where symbol in ('BTCUSDT', 'ETHUSDT', 'SOLUSDT') order by symbol$$,
+  $$values ('BTCUSDT 15m,1h,4h'::text), ('ETHUSDT 15m,1h,4h'), ('SOLUSDT 15m,1h,4h')$$,
+  'seed holds BTCUSDT, ETHUSDT and SOLUSDT x 15m, 1h, 4h');
 
 select * from finish();
 rollback;

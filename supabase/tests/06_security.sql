@@ -2,10 +2,36 @@
 -- authenticated reads signals and the views; service_role can do what the pipeline needs.
 begin;
 create extension if not exists pgtap with schema extensions;
-select plan(45);
+select plan(50);
 
 insert into public.signals (symbol, timeframe, open_time, direction, entry, stop_loss, tp1, tp2, tp3, confidence)
 values ('BTCUSDT', '1h', '2024-05-01 00:00+00', 'long', 100, 96, 108, 112, 116, 0.8);
+
+-- Catalog-wide: no privileged function or private table is reachable by the API roles.
+select is_empty($$
+  select p.oid::regprocedure::text from pg_proc p join pg_namespace n on n.oid = p.pronamespace
+  where n.nspname in ('api', 'private', 'net')
+    and (has_function_privilege('anon', p.oid, 'execute') or has_function_privilege('authenticated', p.oid, 'execute'))$$,
+  'no api, private or net function is executable by anon or authenticated');
+select is_empty($$
+  select p.oid::regprocedure::text from pg_proc p join pg_namespace n on n.oid = p.pronamespace
+  where n.nspname = 'api' and not has_function_privilege('service_role', p.oid, 'execute')$$,
+  'service_role can execute every api function');
+select is_empty($$
+  select c.relname::text from pg_class c join pg_namespace n on n.oid = c.relnamespace
+  where n.nspname = 'public' and c.relkind in ('r', 'v')
+    and has_table_privilege('anon', c.oid, 'select, insert, update, delete')$$,
+  'anon holds no privilege on any public table or view by default');
+select bag_eq($$
+  select c.relname::text from pg_class c join pg_namespace n on n.oid = c.relnamespace
+  where n.nspname = 'public' and c.relkind in ('r', 'v') and has_table_privilege('authenticated', c.oid, 'select')$$,
+  $$values ('symbols'), ('signals'), ('signal_performance'), ('relay_status'), ('v_recent_signals'), ('v_signal_stats')$$,
+  'authenticated reads exactly signals, symbols, performance, relay status and the views');
+select is_empty($$
+  select c.relname::text from pg_class c join pg_namespace n on n.oid = c.relnamespace
+  where n.nspname = 'public' and c.relkind = 'r'
+    and (has_table_privilege('authenticated', c.oid, 'insert, update, delete, truncate'))$$,
+  'authenticated can write no public table');
 
 -- anon
 set local role anon;
@@ -35,7 +61,7 @@ set local role authenticated;
 select is((select count(*)::integer from public.signals), 1, 'authenticated reads signals');
 select is((select count(*)::integer from public.v_recent_signals), 1, 'authenticated reads v_recent_signals');
 select is((select count(*)::integer from public.v_signal_stats), 1, 'authenticated reads v_signal_stats');
-select is((select count(*)::integer from public.symbols), 3, 'authenticated reads symbols');
+select is((select count(*)::integer from public.symbols where symbol in ('BTCUSDT', 'ETHUSDT', 'SOLUSDT')), 3, 'authenticated reads symbols');
 select throws_ok($$update public.signals set confidence = 1$$, '42501', null, 'authenticated cannot update signals');
 select throws_ok($$delete from public.signals$$, '42501', null, 'authenticated cannot delete signals');
 select throws_ok('select * from public.candles', '42501', null, 'authenticated cannot read candles');
