@@ -4,11 +4,19 @@ import { parseRestKlines } from "../../shared/candles/rest_klines.ts";
 import { seriesFromCandles } from "../../shared/candles/series.ts";
 import type { Candle, CandleSeries } from "../../shared/candles/types.ts";
 
-const dir = new URL("../fixtures/binance/", import.meta.url);
+/** Absolute path of `tests/fixtures/<rel>`. */
+export function fixturePath(rel: string): string {
+  return new URL(`../fixtures/${rel}`, import.meta.url).pathname;
+}
+
+/** Raw REST rows of `tests/fixtures/binance/<name>`. */
+export function fixtureRows(name: string): unknown[] {
+  return JSON.parse(Deno.readTextFileSync(fixturePath(`binance/${name}`)));
+}
 
 /** Candles of `tests/fixtures/binance/<name>` (e.g. "BTCUSDT-1h-2024.json"). */
 export function fixtureCandles(name: string): Candle[] {
-  return parseRestKlines(JSON.parse(Deno.readTextFileSync(new URL(name, dir))));
+  return parseRestKlines(fixtureRows(name));
 }
 
 /** The same as a columnar series. */
