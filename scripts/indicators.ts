@@ -5,10 +5,9 @@
  */
 
 import { parseArgs } from "node:util";
-import { isInterval } from "../shared/candles/intervals.ts";
 import { computeIndicators } from "../shared/indicators/set.ts";
 import { LineWriter, runCli, UsageError } from "./lib/cli.ts";
-import { loadKlineFile } from "./lib/load_klines.ts";
+import { KLINE_FILE_HELP, KLINE_FILE_OPTIONS, loadCliKlineFile } from "./lib/kline_file_options.ts";
 
 const HELP =
   `usage: deno task indicators <file> [--json] [--all] [--last N] [--symbol S] [--interval I]
@@ -16,8 +15,7 @@ Reads a kline file (Binance REST JSON, Binance archive CSV, OHLCV CSV) and print
   --json        one JSON object per bar (null during warm-up), every bar
   --all         table of every bar (default: the last 20)
   --last N      table of the last N bars
-  --symbol S    symbol when the file name does not say it
-  --interval I  interval (1m, 1h, ...) when the file name does not say it`;
+${KLINE_FILE_HELP}`;
 
 /** A number for JSON output: null for NaN (warm-up). */
 function j(x: number): number | null {
@@ -38,20 +36,12 @@ await runCli(async () => {
       json: { type: "boolean" },
       all: { type: "boolean" },
       last: { type: "string" },
-      symbol: { type: "string" },
-      interval: { type: "string" },
-      help: { type: "boolean", short: "h" },
+      ...KLINE_FILE_OPTIONS,
     },
   });
   if (values.help) {
     console.log(HELP);
     return;
-  }
-  if (positionals.length !== 1) {
-    throw new UsageError("expected exactly one kline file (see --help)");
-  }
-  if (values.interval !== undefined && !isInterval(values.interval)) {
-    throw new UsageError(`--interval: unknown interval ${values.interval}`);
   }
   let last = 20;
   if (values.last !== undefined) {
@@ -66,10 +56,7 @@ await runCli(async () => {
   if (values.all && values.last !== undefined) {
     throw new UsageError("--all and --last cannot be combined");
   }
-  const loaded = await loadKlineFile(positionals[0], {
-    symbol: values.symbol,
-    interval: values.interval,
-  });
+  const loaded = await loadCliKlineFile(positionals, values);
   const s = loaded.series;
   const ind = computeIndicators(s);
   const out = new LineWriter();

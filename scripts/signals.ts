@@ -4,7 +4,6 @@
  */
 
 import { parseArgs } from "node:util";
-import { isInterval } from "../shared/candles/intervals.ts";
 import { signalRecord } from "../shared/signals/record.ts";
 import { analyzeSeries } from "../shared/signals/window.ts";
 import {
@@ -12,14 +11,13 @@ import {
   ANALYZER_OPTIONS,
   analyzerConfigFromOptions,
 } from "./lib/analyzer_options.ts";
-import { LineWriter, runCli, UsageError } from "./lib/cli.ts";
-import { loadKlineFile } from "./lib/load_klines.ts";
+import { LineWriter, runCli } from "./lib/cli.ts";
+import { KLINE_FILE_HELP, KLINE_FILE_OPTIONS, loadCliKlineFile } from "./lib/kline_file_options.ts";
 
 const HELP = `usage: deno task signals <file> [--json] [--symbol S] [--interval I] [settings]
 Reads a kline file (Binance REST JSON, Binance archive CSV, OHLCV CSV) and prints the signals.
   --json        one JSON object per signal
-  --symbol S    symbol when the file name does not say it
-  --interval I  interval (1m, 1h, ...) when the file name does not say it
+${KLINE_FILE_HELP}
 ${ANALYZER_HELP}`;
 
 function p(x: number): string {
@@ -33,9 +31,7 @@ await runCli(async () => {
     strict: true,
     options: {
       json: { type: "boolean" },
-      symbol: { type: "string" },
-      interval: { type: "string" },
-      help: { type: "boolean", short: "h" },
+      ...KLINE_FILE_OPTIONS,
       ...ANALYZER_OPTIONS,
     },
   });
@@ -43,17 +39,8 @@ await runCli(async () => {
     console.log(HELP);
     return;
   }
-  if (positionals.length !== 1) {
-    throw new UsageError("expected exactly one kline file (see --help)");
-  }
-  if (values.interval !== undefined && !isInterval(values.interval)) {
-    throw new UsageError(`--interval: unknown interval ${values.interval}`);
-  }
   const config = await analyzerConfigFromOptions(values);
-  const loaded = await loadKlineFile(positionals[0], {
-    symbol: values.symbol,
-    interval: values.interval as never,
-  });
+  const loaded = await loadCliKlineFile(positionals, values);
   const signals = analyzeSeries(loaded.series, config);
   const out = new LineWriter();
   if (values.json) {
