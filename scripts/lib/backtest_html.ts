@@ -3,7 +3,7 @@
 import type { BacktestMetrics } from "../../shared/backtest/metrics.ts";
 import { datasetName, type DatasetReport, isoMinute } from "./backtest_dataset.ts";
 import { esc, lineChart, type Marker } from "./backtest_svg.ts";
-import { comparisonTable, costsLine, fmt, modeLine } from "./backtest_table.ts";
+import { comparisonTable, costsLine, fmt, modeLine, tradeRows } from "./backtest_table.ts";
 
 const CSS =
   `body{font:14px/1.4 system-ui,sans-serif;margin:24px auto;max-width:1100px;color:#222;padding:0 12px}
@@ -184,21 +184,7 @@ function datasetSection(d: DatasetReport): string {
   );
   out.push(
     `<h3>Trades (${sim.trades.length})</h3>`,
-    tableHtml([
-      ["entry (UTC)", "dir", "conf", "entry", "stop", "exit (UTC)", "exit", "bars", "R", "net P&L"],
-      ...sim.trades.map((t) => [
-        isoMinute(t.entryTime),
-        t.direction,
-        fmt(t.confidence),
-        t.entryPrice.toPrecision(7),
-        t.stopLoss.toPrecision(7),
-        isoMinute(t.exitTime),
-        t.exitReason,
-        String(t.barsHeld),
-        fmt(t.r),
-        fmt(t.netPnl),
-      ]),
-    ]),
+    tableHtml(tradeRows(sim.trades)),
   );
   return out.join("\n");
 }

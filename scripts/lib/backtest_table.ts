@@ -1,6 +1,7 @@
 /** Plain-text reports of `deno task backtest`: one detailed report, or a comparison table. */
 
 import type { TradeStats } from "../../shared/backtest/metrics.ts";
+import type { Trade } from "../../shared/backtest/types.ts";
 import { datasetName, type DatasetReport, isoMinute } from "./backtest_dataset.ts";
 
 /** Formats a number with `d` decimals, or "-" for null / non-finite. */
@@ -73,6 +74,25 @@ function statsRows(all: TradeStats, long: TradeStats, short: TradeStats): string
     row("fees", (s) => fmt(s.fees)),
     row("avg bars held", (s) => fmt(s.avgHoldingBars, 1)),
     row("longest losing streak", (s) => String(s.longestLosingStreak)),
+  ];
+}
+
+/** The trade list as table rows (header first), shared by the text and HTML reports. */
+export function tradeRows(trades: readonly Trade[]): string[][] {
+  return [
+    ["entry (UTC)", "dir", "conf", "entry", "stop", "exit (UTC)", "exit", "bars", "R", "net P&L"],
+    ...trades.map((t) => [
+      isoMinute(t.entryTime),
+      t.direction,
+      fmt(t.confidence),
+      t.entryPrice.toPrecision(7),
+      t.stopLoss.toPrecision(7),
+      isoMinute(t.exitTime),
+      t.exitReason,
+      String(t.barsHeld),
+      fmt(t.r),
+      fmt(t.netPnl),
+    ]),
   ];
 }
 
@@ -164,21 +184,7 @@ export function detailReport(d: DatasetReport, listTrades = false): string[] {
   ]));
   if (listTrades) {
     out.push("", "Trades");
-    out.push(...table([
-      ["entry (UTC)", "dir", "conf", "entry", "stop", "exit (UTC)", "exit", "bars", "R", "net P&L"],
-      ...ev.simulation.trades.map((t) => [
-        isoMinute(t.entryTime),
-        t.direction,
-        fmt(t.confidence),
-        t.entryPrice.toPrecision(7),
-        t.stopLoss.toPrecision(7),
-        isoMinute(t.exitTime),
-        t.exitReason,
-        String(t.barsHeld),
-        fmt(t.r),
-        fmt(t.netPnl),
-      ]),
-    ]));
+    out.push(...table(tradeRows(ev.simulation.trades)));
   }
   return out;
 }

@@ -5,20 +5,9 @@
  */
 
 import { assert, assertEquals } from "./assert.ts";
+import { runScript } from "../support/run_cli.ts";
 
-const root = new URL("../../", import.meta.url).pathname;
 const BTC_1H = "tests/fixtures/binance/BTCUSDT-1h-2024.json";
-
-async function run(script: string, args: string[]) {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", script, ...args],
-    cwd: root,
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const dec = new TextDecoder();
-  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
-}
 
 interface SignalLine {
   time: string;
@@ -52,12 +41,12 @@ for (
   ] as const
 ) {
   Deno.test(`the backtest trades exactly the signals \`deno task signals\` prints (${label})`, async () => {
-    const sig = await run("scripts/signals.ts", [BTC_1H, "--json", ...extra]);
+    const sig = await runScript("signals.ts", [BTC_1H, "--json", ...extra]);
     assertEquals(sig.code, 0, sig.stderr);
     const printed = sig.stdout.trim().split("\n").map((l) => pick(JSON.parse(l)));
     assert(printed.length > 20, `expected signals on a year of data, got ${printed.length}`);
 
-    const bt = await run("scripts/backtest.ts", [BTC_1H, "--json", ...extra]);
+    const bt = await runScript("backtest.ts", [BTC_1H, "--json", ...extra]);
     assertEquals(bt.code, 0, bt.stderr);
     const ds = JSON.parse(bt.stdout).datasets[0];
     assertEquals(ds.signals.map(pick), printed);
@@ -90,8 +79,8 @@ for (
 
 Deno.test("the same command prints byte-identical JSON twice (walk-forward with grid)", async () => {
   const args = [BTC_1H, "--json", "--walk-forward", "3", "--grid"];
-  const a = await run("scripts/backtest.ts", args);
-  const b = await run("scripts/backtest.ts", args);
+  const a = await runScript("backtest.ts", args);
+  const b = await runScript("backtest.ts", args);
   assertEquals(a.code, 0, a.stderr);
   assert(a.stdout.length > 1000);
   assert(a.stdout === b.stdout, "outputs differ");
@@ -116,7 +105,7 @@ for (
   ] as const
 ) {
   Deno.test(`${label} gives one error line and exit code 1`, async () => {
-    const r = await run("scripts/backtest.ts", [...args]);
+    const r = await runScript("backtest.ts", [...args]);
     assertEquals(r.code, 1);
     assertEquals(r.stdout, "");
     const lines = r.stderr.trim().split("\n");
@@ -126,7 +115,7 @@ for (
 }
 
 Deno.test("several files print one comparison row per dataset", async () => {
-  const r = await run("scripts/backtest.ts", [
+  const r = await runScript("backtest.ts", [
     "tests/fixtures/binance/ETHUSDT-1h-2024H1.json",
     "tests/fixtures/binance/SOLUSDT-1h-2024H1.json",
     "--split",
@@ -143,7 +132,7 @@ Deno.test("several files print one comparison row per dataset", async () => {
 Deno.test("--html writes a self-contained page (no scripts, no external links)", async () => {
   const path = await Deno.makeTempFile({ suffix: ".html" });
   try {
-    const r = await run("scripts/backtest.ts", [BTC_1H, "--split", "0.7", "--html", path]);
+    const r = await runScript("backtest.ts", [BTC_1H, "--split", "0.7", "--html", path]);
     assertEquals(r.code, 0, r.stderr);
     const html = await Deno.readTextFile(path);
     assert(html.startsWith("<!doctype html>"));
