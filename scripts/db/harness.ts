@@ -142,7 +142,7 @@ async function startSystemCluster(
   const dir = await Deno.makeTempDir({ prefix: "wyckoff-pg-" });
   const data = `${dir}/data`;
   const asRoot = Deno.uid() === 0;
-  const owner = asRoot ? await postgresUser() : null;
+  const owner = asRoot ? await ensureOsUser("postgres", log) : null;
   if (owner) await Deno.chown(dir, owner.uid, owner.gid);
   const run = async (cmd: string, args: string[]) => {
     const full = owner ? ["runuser", "-u", "postgres", "--", `${bin.dir}/${cmd}`, ...args] : [
@@ -246,10 +246,34 @@ function freePort(): number {
   return port;
 }
 
-async function postgresUser(): Promise<{ uid: number; gid: number } | null> {
+/**
+ * The uid/gid of OS user `name`, created (system user, no home, no shell) when missing: Postgres
+ * refuses to run as root, and a machine with only Node has no `postgres` user.
+ */
+export async function ensureOsUser(
+  name: string,
+  log: (line: string) => void,
+): Promise<{ uid: number; gid: number }> {
+  const found = await osUser(name);
+  if (found) return found;
+  log(`db: creating OS user ${name} to run Postgres (it refuses to run as root)`);
+  const out = await new Deno.Command("useradd", {
+    args: ["--system", "--no-create-home", "--shell", "/usr/sbin/nologin", name],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const created = await osUser(name);
+  if (!created) {
+    const msg = new TextDecoder().decode(out.stderr).trim();
+    throw new Error(`cannot create OS user ${name} to run Postgres as non-root: ${msg}`);
+  }
+  return created;
+}
+
+async function osUser(name: string): Promise<{ uid: number; gid: number } | null> {
   try {
     const passwd = await Deno.readTextFile("/etc/passwd");
-    const line = passwd.split("\n").find((l) => l.startsWith("postgres:"));
+    const line = passwd.split("\n").find((l) => l.startsWith(`${name}:`));
     if (!line) return null;
     const f = line.split(":");
     return { uid: Number(f[2]), gid: Number(f[3]) };
