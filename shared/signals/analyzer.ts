@@ -204,6 +204,34 @@ export class AnalyzerCore {
   }
 }
 
+/** Checks the top-level shape of a stored snapshot (its parts validate themselves on restore). */
+function checkSnapshot(snap: unknown): asserts snap is AnalyzerSnapshot {
+  const bad = (why: string) => new AnalyzerError(`invalid analyzer snapshot: ${why}`);
+  if (typeof snap !== "object" || snap === null) throw bad("not an object");
+  const s = snap as Record<string, unknown>;
+  if (s.v !== 1) throw new AnalyzerError("unsupported analyzer snapshot version");
+  if (typeof s.configKey !== "string") throw bad("configKey must be a string");
+  if (!Number.isSafeInteger(s.bars) || (s.bars as number) < 0) {
+    throw bad("bars must be an integer >= 0");
+  }
+  if (s.lastTime !== null && !Number.isFinite(s.lastTime)) {
+    throw bad("lastTime must be a number or null");
+  }
+  if ((s.bars === 0) !== (s.lastTime === null)) throw bad("bars and lastTime disagree");
+  if (s.lastSignalIndex !== null && !Number.isSafeInteger(s.lastSignalIndex)) {
+    throw bad("lastSignalIndex must be an integer or null");
+  }
+  if (!Array.isArray(s.events)) throw bad("events must be an array");
+  if (
+    s.elliott !== null && (typeof s.elliott !== "object" || !Number.isFinite(
+      (s.elliott as { invalidation?: unknown }).invalidation,
+    ))
+  ) throw bad("elliott must be a count or null");
+  for (const k of ["indicators", "pivots", "wyckoff"]) {
+    if (typeof s[k] !== "object" || s[k] === null) throw bad(`${k} state missing`);
+  }
+}
+
 /**
  * Streaming analyzer: `update(candle)` returns the signal for that candle (or null). Amortised O(1)
  * per candle; what it says at bar t depends only on candles ≤ t.
@@ -226,11 +254,15 @@ export class StreamingAnalyzer {
 
   /** Restores an analyzer from {@link snapshot} output; throws if it was made with other settings. */
   static restore(snap: AnalyzerSnapshot, config: AnalyzerConfig): StreamingAnalyzer {
-    if (snap?.v !== 1) throw new AnalyzerError("unsupported analyzer snapshot version");
+    checkSnapshot(snap);
     if (snap.configKey !== configKey(config)) {
       throw new AnalyzerError("analyzer snapshot was made with different settings; start afresh");
     }
-    return new StreamingAnalyzer(config, snap);
+    try {
+      return new StreamingAnalyzer(config, snap);
+    } catch (e) {
+      throw new AnalyzerError(`invalid analyzer snapshot: ${(e as Error).message}`);
+    }
   }
 
   /** Number of candles processed. */

@@ -96,3 +96,27 @@ Deno.test("a candle that is not after the last one is rejected and changes nothi
   );
   assertEquals(JSON.stringify(a.snapshot()), before);
 });
+
+Deno.test("a damaged snapshot is refused with a clear error", () => {
+  const series = fixtureSeries("BTCUSDT-1h-2024.json");
+  const config = parseAnalyzerConfig({});
+  const a = new StreamingAnalyzer(config);
+  feed(a, series, 0, 400, []);
+  const good = a.snapshot();
+  const damaged: [string, unknown][] = [
+    ["not an object", null],
+    ["bars must be", { ...good, bars: -1 }],
+    ["events must be an array", { ...good, events: {} }],
+    ["pivots state missing", { ...good, pivots: null }],
+    ["elliott must be", { ...good, elliott: { invalidation: "x" } }],
+    ["invalid analyzer snapshot", { ...good, pivots: { v: 1, mode: "zigzag", pivots: "nope" } }],
+    ["invalid analyzer snapshot", { ...good, indicators: { v: 1 } }],
+  ];
+  for (const [message, snap] of damaged) {
+    assertThrows(
+      () => StreamingAnalyzer.restore(snap as never, config),
+      (e: unknown) => e instanceof AnalyzerError && e.message.includes(message),
+      message,
+    );
+  }
+});
