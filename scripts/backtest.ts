@@ -25,6 +25,7 @@ import { htmlReport } from "./lib/backtest_html.ts";
 import { ProgressBar } from "./lib/backtest_progress.ts";
 import { LineWriter, runCli, UsageError } from "./lib/cli.ts";
 import { type LoadedKlines, loadKlineFile, loadKlineFolder } from "./lib/load_klines.ts";
+import { KLINE_FILE_OPTIONS } from "./lib/kline_file_options.ts";
 
 const HELP = `usage: deno task backtest <file|folder>... [options]
 Backtests the analyzer's signals on kline files (Binance REST JSON, Binance archive CSV, OHLCV CSV):
@@ -49,9 +50,7 @@ await runCli(async () => {
       html: { type: "string" },
       trades: { type: "boolean" },
       "no-progress": { type: "boolean" },
-      symbol: { type: "string" },
-      interval: { type: "string" },
-      help: { type: "boolean", short: "h" },
+      ...KLINE_FILE_OPTIONS,
       ...ANALYZER_OPTIONS,
       ...BACKTEST_OPTIONS,
     },
