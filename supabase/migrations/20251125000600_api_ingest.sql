@@ -94,6 +94,10 @@ begin
         open_time, close_time, open, high, low, close, volume, quote_volume, trades, taker_buy_base,
         taker_buy_quote, n)
       left join public.symbols s on s.symbol = r.symbol
+    ), dup as (
+      -- One hash aggregate says whether any key repeats; only then is the repeat located (self-join).
+      select (select count(*) from (select distinct r.symbol, r.timeframe, r.open_time from r) k)
+        < (select count(*) from r) as found
     ), first_bad as (
       select * from (
         select r.idx, r.symbol, r.timeframe, r.open_time::text as open_time, r.rule
@@ -101,7 +105,8 @@ begin
         union all
         select r.idx, r.symbol, r.timeframe, r.open_time::text, 'duplicate of an earlier row in the batch'
         from r
-        where exists (select 1 from r r2 where r2.symbol = r.symbol and r2.timeframe = r.timeframe
+        where (select d.found from dup d)
+          and exists (select 1 from r r2 where r2.symbol = r.symbol and r2.timeframe = r.timeframe
                         and r2.open_time = r.open_time and r2.idx < r.idx)
       ) x
       order by x.idx limit 1
@@ -111,6 +116,16 @@ begin
         r.close, r.volume, r.quote_volume, r.trades::bigint as trades, r.taker_buy_base, r.taker_buy_quote
       from r
       where not exists (select 1 from first_bad)
+    ), span as (
+      -- Whether any stored candle lies within the batch's time range of its series: one index probe
+      -- per series. New candles (the usual case) then skip the per-row probe below.
+      select exists (
+        select 1 from (select r.symbol, r.timeframe, min(r.open_time) as lo, max(r.open_time) as hi
+                       from r where not exists (select 1 from first_bad)
+                       group by r.symbol, r.timeframe) g
+        where exists (select 1 from public.candles c where c.symbol = g.symbol and c.timeframe = g.timeframe
+                        and c.open_time between 'epoch'::timestamptz + g.lo * interval '1 millisecond'
+                          and 'epoch'::timestamptz + g.hi * interval '1 millisecond')) as overlap
     ), probe as (
       select t.*, c.ctid as old_ctid,
         c.ctid is not null and (c.close_time, c.open, c.high, c.low, c.close, c.volume, c.quote_volume,
@@ -118,8 +133,14 @@ begin
         is distinct from (t.close_time, t.open, t.high, t.low, t.close, t.volume, t.quote_volume, t.trades,
           t.taker_buy_base, t.taker_buy_quote) as changed
       from typed t
-      left join public.candles c
-        on c.symbol = t.symbol and c.timeframe = t.timeframe and c.open_time = t.open_time
+      left join lateral (
+        select x.ctid, x.close_time, x.open, x.high, x.low, x.close, x.volume, x.quote_volume, x.trades,
+          x.taker_buy_base, x.taker_buy_quote
+        from public.candles x
+        where (select o.overlap from span o)
+          and x.symbol = t.symbol and x.timeframe = t.timeframe and x.open_time = t.open_time
+        offset 0 -- keeps the overlap test a one-time filter: no index probe at all when false
+      ) c on true
     ), ins as (
       -- Plain insert of new keys (no ON CONFLICT: half the cost); a key inserted concurrently since
       -- this statement's snapshot raises unique_violation and the batch is redone with ON CONFLICT.
