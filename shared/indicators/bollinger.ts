@@ -50,9 +50,15 @@ export class Bollinger {
    * (copy its fields if you keep them).
    */
   update(x: number): Readonly<BollingerValue> {
-    this.window.push(x);
-    this.fill();
-    return this.out;
+    const w = this.window;
+    w.pushMoments(x);
+    const mid = w.lastMean;
+    const width = Math.sqrt(w.lastVariance) * this.k;
+    const out = this.out;
+    out.middle = mid;
+    out.upper = mid + width;
+    out.lower = mid - width;
+    return out;
   }
 
   /** Compact JSON state (the last `period` values and k). */

@@ -4,10 +4,11 @@
  * The series is cut into blocks of `period` bars by bar index. The window ending at a bar is a suffix
  * of the previous block plus a prefix of the current block: suffix sums of the previous block are
  * computed once when it completes (amortised O(1)), and the current block keeps running prefix sums.
- * Values are shifted by a reference taken from inside the window (the previous block's last value,
- * the current block's first value), so squares stay small and the variance does not cancel badly.
- * Every result is therefore a fixed function of the window's values and `barIndex mod period`: it does
- * not depend on how long the window has been running, and a restored state continues bit-identically.
+ * Every value is shifted by one reference taken from inside the window (the previous block's last
+ * value), so squares stay small and the variance does not cancel badly; the mean is the reference plus
+ * the mean shift. Every result is therefore a fixed function of the window's values and
+ * `barIndex mod period`: it does not depend on how long the window has been running, and a restored
+ * state continues bit-identically.
  */
 
 import {
@@ -35,20 +36,22 @@ export class RollingWindow {
   private pos = 0;
   private cur: Float64Array;
   private prev: Float64Array;
-  private refCur = 0;
+  /** The previous block's last value (0 during the first block, whose sums are never read). */
+  private ref = 0;
+  /** Σy and Σy² of the current block so far, y = value − ref. */
   private s1 = 0;
   private s2 = 0;
-  private refPrev = 0;
-  private suf1: Float64Array;
-  private suf2: Float64Array;
+  /** Suffix sums of the previous block, interleaved: `suf[2j]` = Σy, `suf[2j + 1]` = Σy² from index j on. */
+  private suf: Float64Array;
+  /** NaN until the window is full, then 0 (see {@link pushMoments}). */
+  private warm = NaN;
 
   /** Creates an empty window of `period` values. */
   constructor(period: number) {
     this.period = checkPeriod(period, "window period");
     this.cur = new Float64Array(period);
     this.prev = new Float64Array(period);
-    this.suf1 = new Float64Array(period + 1);
-    this.suf2 = new Float64Array(period + 1);
+    this.suf = new Float64Array(2 * period + 2);
   }
 
   /** Number of values pushed so far. */
@@ -63,27 +66,22 @@ export class RollingWindow {
 
   /** Adds the newest value (the oldest one leaves the window once it is full). */
   push(x: number): void {
-    const pos = this.pos;
-    if (pos === 0) {
-      this.refCur = x;
-      this.s1 = 0;
-      this.s2 = 0;
-    }
-    const y = x - this.refCur;
-    this.s1 += y;
-    this.s2 += y * y;
-    this.cur[pos] = x;
+    const p = this.pos + 1;
+    const y = x - this.ref;
+    this.cur[p - 1] = x;
     this.count++;
-    if (pos + 1 === this.period) this.closeBlock();
-    else this.pos = pos + 1;
+    if (p === this.period) this.closeBlock();
+    else {
+      this.pos = p;
+      this.s1 += y;
+      this.s2 += y * y;
+    }
   }
 
   /** Mean of the window; NaN until `period` values have been pushed. */
   mean(): number {
     if (this.count < this.period) return NaN;
-    const p = this.pos;
-    const n = this.period;
-    return ((n - p) * this.refPrev + this.suf1[p] + (p * this.refCur + this.s1)) / n;
+    return this.ref + (this.suf[2 * this.pos] + this.s1) / this.period;
   }
 
   /** Population variance of the window around `mean` (pass {@link mean}'s result); NaN in warm-up. */
@@ -91,42 +89,65 @@ export class RollingWindow {
     if (this.count < this.period) return NaN;
     const p = this.pos;
     const n = this.period;
-    const dA = mean - this.refPrev;
-    const dB = mean - this.refCur;
-    const ssA = this.suf2[p] - dA * (2 * this.suf1[p] - (n - p) * dA);
-    const ssB = this.s2 - dB * (2 * this.s1 - p * dB);
-    const v = (ssA + ssB) / n;
+    const d = mean - this.ref;
+    const v = (this.suf[2 * p + 1] + this.s2 - d * (2 * (this.suf[2 * p] + this.s1) - n * d)) / n;
     return v > 0 ? v : 0;
   }
 
-  /** Mean computed by the last {@link moments} call. */
+  /** Mean computed by the last {@link moments} or {@link pushMoments} call. */
   lastMean = NaN;
-  /** Population variance computed by the last {@link moments} call. */
+  /** Population variance computed by the last {@link moments} or {@link pushMoments} call. */
   lastVariance = NaN;
 
   /**
    * Computes {@link mean} and {@link variance} together into `lastMean` / `lastVariance` (same
-   * numbers as the two separate calls, fewer loads: the Bollinger hot path).
+   * numbers as the two separate calls).
    */
   moments(): void {
-    const n = this.period;
-    if (this.count < n) {
-      this.lastMean = NaN;
-      this.lastVariance = NaN;
-      return;
-    }
     const p = this.pos;
-    const a = n - p;
-    const refPrev = this.refPrev;
-    const refCur = this.refCur;
-    const s1 = this.s1;
-    const u1 = this.suf1[p];
-    const mean = (a * refPrev + u1 + (p * refCur + s1)) / n;
-    const dA = mean - refPrev;
-    const dB = mean - refCur;
-    const v = (this.suf2[p] - dA * (2 * u1 - a * dA) + (this.s2 - dB * (2 * s1 - p * dB))) / n;
-    this.lastMean = mean;
-    this.lastVariance = v > 0 ? v : 0;
+    const n = this.period;
+    const suf = this.suf;
+    const t1 = suf[2 * p] + this.s1;
+    const ref = this.ref;
+    const mean = ref + t1 / n;
+    const d = mean - ref;
+    const v = (suf[2 * p + 1] + this.s2 - d * (2 * t1 - n * d)) / n;
+    const warm = this.warm;
+    this.lastMean = mean - warm;
+    this.lastVariance = (v > 0 ? v : 0) - warm;
+  }
+
+  /**
+   * {@link push} then {@link moments} in one step (the same numbers, fewer loads and stores): the
+   * Bollinger hot path.
+   */
+  pushMoments(x: number): void {
+    const n = this.period;
+    let p = this.pos + 1;
+    const y = x - this.ref;
+    this.cur[p - 1] = x;
+    this.count++;
+    let s1 = 0;
+    let s2 = 0;
+    if (p === n) {
+      this.closeBlock();
+      p = 0;
+    } else {
+      this.pos = p;
+      this.s1 = s1 = this.s1 + y;
+      this.s2 = s2 = this.s2 + y * y;
+    }
+    const suf = this.suf;
+    const t1 = suf[2 * p] + s1;
+    const ref = this.ref;
+    const mean = ref + t1 / n;
+    const d = mean - ref;
+    const v = (suf[2 * p + 1] + s2 - d * (2 * t1 - n * d)) / n;
+    // Subtracting `warm` (NaN until full, then +0: exact for every double) gives NaN in warm-up
+    // without a branch.
+    const warm = this.warm;
+    this.lastMean = mean - warm;
+    this.lastVariance = (v > 0 ? v : 0) - warm;
   }
 
   /** Compact JSON state: the last `period` values, oldest first, and the count. */
@@ -163,28 +184,29 @@ export class RollingWindow {
     this.cur = this.prev;
     this.prev = done;
     this.computeSuffix(0);
+    this.warm = 0;
     this.pos = 0;
-    this.refCur = 0;
     this.s1 = 0;
     this.s2 = 0;
   }
 
-  /** Suffix sums of the previous block from index `from` on, shifted by its last value. */
+  /** Suffix sums of the previous block from index `from` on, shifted by its last value (the new `ref`). */
   private computeSuffix(from: number): void {
     const n = this.period;
     const prev = this.prev;
     const ref = prev[n - 1];
-    this.refPrev = ref;
+    this.ref = ref;
+    const suf = this.suf;
     let a = 0;
     let b = 0;
-    this.suf1[n] = 0;
-    this.suf2[n] = 0;
+    suf[2 * n] = 0;
+    suf[2 * n + 1] = 0;
     for (let j = n - 1; j >= from; j--) {
       const y = prev[j] - ref;
       a += y;
       b += y * y;
-      this.suf1[j] = a;
-      this.suf2[j] = b;
+      suf[2 * j] = a;
+      suf[2 * j + 1] = b;
     }
   }
 
@@ -194,18 +216,18 @@ export class RollingWindow {
     const p = count % n;
     this.count = count;
     let k = 0;
+    this.ref = 0;
     if (count >= n) {
       for (let j = p; j < n; j++) this.prev[j] = values[k++];
       this.computeSuffix(p);
+      this.warm = 0;
     }
-    this.pos = 0;
-    this.refCur = 0;
+    const ref = this.ref;
     this.s1 = 0;
     this.s2 = 0;
     for (let j = 0; j < p; j++) {
       const x = values[k++];
-      if (j === 0) this.refCur = x;
-      const y = x - this.refCur;
+      const y = x - ref;
       this.s1 += y;
       this.s2 += y * y;
       this.cur[j] = x;

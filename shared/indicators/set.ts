@@ -163,8 +163,9 @@ export class IndicatorSet {
 
     const d = close - this.rsiPrev;
     this.rsiPrev = close;
-    const gain = this.rsiGain = wilderStep(this.rsiGain, d > 0 ? d : 0, 14);
-    const loss = this.rsiLoss = wilderStep(this.rsiLoss, d < 0 ? -d : 0, 14);
+    const ad = Math.abs(d); // branchless up/down move, as in Rsi.update
+    const gain = this.rsiGain = wilderStep(this.rsiGain, (ad + d) * 0.5, 14);
+    const loss = this.rsiLoss = wilderStep(this.rsiLoss, (ad - d) * 0.5, 14);
     f.rsi14 = rsiFromAverages(gain, loss);
 
     f.ema20 = this.e20 = emaStep(this.e20, close, K20);
@@ -195,8 +196,7 @@ export class IndicatorSet {
   /** Bollinger(20, 2) step: the same arithmetic as {@link Bollinger}, on the set's own window. */
   private bandsStep(close: number): void {
     const bb = this.bbWindow;
-    bb.push(close);
-    bb.moments();
+    bb.pushMoments(close);
     const mid = bb.lastMean;
     const width = Math.sqrt(bb.lastVariance) * 2;
     const f = this.frame;
