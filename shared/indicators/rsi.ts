@@ -32,7 +32,6 @@ export class Rsi {
   private prev = NaN;
   private gain = 0;
   private loss = 0;
-  private value = NaN;
 
   /** Creates an RSI of `period` (14 by convention). */
   constructor(period = 14) {
@@ -56,7 +55,7 @@ export class Rsi {
       const ad = Math.abs(d);
       const gain = this.gain = wilderStep(this.gain, (ad + d) * 0.5, n);
       const loss = this.loss = wilderStep(this.loss, (ad - d) * 0.5, n);
-      return this.value = rsiFromAverages(gain, loss);
+      return rsiFromAverages(gain, loss);
     }
     return this.seed(d);
   }
@@ -67,12 +66,10 @@ export class Rsi {
     if (this.count++ === 0) return NaN;
     if (d < 0) this.loss -= d;
     else this.gain += d;
-    if (this.count > n) {
-      this.loss /= n;
-      this.gain /= n;
-      this.value = rsiFromAverages(this.gain, this.loss);
-    }
-    return this.value;
+    if (this.count <= n) return NaN;
+    this.loss /= n;
+    this.gain /= n;
+    return rsiFromAverages(this.gain, this.loss);
   }
 
   /** Compact JSON state. */
@@ -94,7 +91,6 @@ export class Rsi {
     r.prev = decodeNumber(s.prev, "RSI prev");
     r.gain = decodeNumber(s.gain, "RSI gain");
     r.loss = decodeNumber(s.loss, "RSI loss");
-    if (r.count > r.period) r.value = rsiFromAverages(r.gain, r.loss);
     return r;
   }
 }
