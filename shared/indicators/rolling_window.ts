@@ -31,6 +31,13 @@ export interface RollingWindowState {
 export class RollingWindow {
   /** Window length in values. */
   readonly period: number;
+  /** 1 / period. */
+  private readonly invN: number;
+  /**
+   * NaN until the window is full, then 1 / period: {@link pushMoments} and {@link moments} scale by it,
+   * so their results are NaN during warm-up without a branch.
+   */
+  private scale = NaN;
   private count = 0;
   /** Values in the current block so far (0..period-1). */
   private pos = 0;
@@ -43,12 +50,11 @@ export class RollingWindow {
   private s2 = 0;
   /** Suffix sums of the previous block, interleaved: `suf[2j]` = Σy, `suf[2j + 1]` = Σy² from index j on. */
   private suf: Float64Array;
-  /** NaN until the window is full, then 0 (see {@link pushMoments}). */
-  private warm = NaN;
 
   /** Creates an empty window of `period` values. */
   constructor(period: number) {
     this.period = checkPeriod(period, "window period");
+    this.invN = 1 / period;
     this.cur = new Float64Array(period);
     this.prev = new Float64Array(period);
     this.suf = new Float64Array(2 * period + 2);
@@ -81,7 +87,7 @@ export class RollingWindow {
   /** Mean of the window; NaN until `period` values have been pushed. */
   mean(): number {
     if (this.count < this.period) return NaN;
-    return this.ref + (this.suf[2 * this.pos] + this.s1) / this.period;
+    return this.ref + (this.suf[2 * this.pos] + this.s1) * this.invN;
   }
 
   /** Population variance of the window around `mean` (pass {@link mean}'s result); NaN in warm-up. */
@@ -90,7 +96,8 @@ export class RollingWindow {
     const p = this.pos;
     const n = this.period;
     const d = mean - this.ref;
-    const v = (this.suf[2 * p + 1] + this.s2 - d * (2 * (this.suf[2 * p] + this.s1) - n * d)) / n;
+    const v = (this.suf[2 * p + 1] + this.s2 - d * (2 * (this.suf[2 * p] + this.s1) - n * d)) *
+      this.invN;
     return v > 0 ? v : 0;
   }
 
@@ -105,16 +112,12 @@ export class RollingWindow {
    */
   moments(): void {
     const p = this.pos;
-    const n = this.period;
     const suf = this.suf;
     const t1 = suf[2 * p] + this.s1;
-    const ref = this.ref;
-    const mean = ref + t1 / n;
-    const d = mean - ref;
-    const v = (suf[2 * p + 1] + this.s2 - d * (2 * t1 - n * d)) / n;
-    const warm = this.warm;
-    this.lastMean = mean - warm;
-    this.lastVariance = (v > 0 ? v : 0) - warm;
+    const scale = this.scale;
+    const shift = t1 * scale;
+    this.lastMean = this.ref + shift;
+    this.lastVariance = Math.max((suf[2 * p + 1] + this.s2 - t1 * shift) * scale, 0);
   }
 
   /**
@@ -139,15 +142,13 @@ export class RollingWindow {
     }
     const suf = this.suf;
     const t1 = suf[2 * p] + s1;
-    const ref = this.ref;
-    const mean = ref + t1 / n;
-    const d = mean - ref;
-    const v = (suf[2 * p + 1] + s2 - d * (2 * t1 - n * d)) / n;
-    // Subtracting `warm` (NaN until full, then +0: exact for every double) gives NaN in warm-up
-    // without a branch.
-    const warm = this.warm;
-    this.lastMean = mean - warm;
-    this.lastVariance = (v > 0 ? v : 0) - warm;
+    // Mean = ref + Σy/n; variance = (Σy² − Σy·(Σy/n)) / n: two short independent chains, multiplying by
+    // 1/n instead of dividing (the latency of this step is what the Bollinger bands cost).
+    const scale = this.scale;
+    const shift = t1 * scale;
+    this.lastMean = this.ref + shift;
+    // Math.max keeps the warm-up NaN (and turns a rounding-negative variance into 0).
+    this.lastVariance = Math.max((suf[2 * p + 1] + s2 - t1 * shift) * scale, 0);
   }
 
   /** Compact JSON state: the last `period` values, oldest first, and the count. */
@@ -184,7 +185,7 @@ export class RollingWindow {
     this.cur = this.prev;
     this.prev = done;
     this.computeSuffix(0);
-    this.warm = 0;
+    this.scale = this.invN;
     this.pos = 0;
     this.s1 = 0;
     this.s2 = 0;
@@ -220,7 +221,7 @@ export class RollingWindow {
     if (count >= n) {
       for (let j = p; j < n; j++) this.prev[j] = values[k++];
       this.computeSuffix(p);
-      this.warm = 0;
+      this.scale = this.invN;
     }
     const ref = this.ref;
     this.s1 = 0;
