@@ -107,8 +107,9 @@ export class RollingWindow {
   lastVariance = NaN;
 
   /**
-   * Computes {@link mean} and {@link variance} together into `lastMean` / `lastVariance` (same
-   * numbers as the two separate calls).
+   * Computes the mean and population variance together into `lastMean` / `lastVariance` (NaN in
+   * warm-up). The mean is exactly {@link mean}'s; the variance is Σ(y − ȳ)² taken as Σy² − Σy·ȳ, equal
+   * to {@link variance}(mean) up to rounding (a shorter dependency chain: the Bollinger hot path).
    */
   moments(): void {
     const p = this.pos;
