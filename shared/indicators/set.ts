@@ -116,7 +116,7 @@ const K9 = 2 / 10;
  * Until every indicator has warmed up (200 bars, EMA200's lookback) the set runs the individual
  * indicator classes; then it moves their state into its own fields and runs one fused step per bar
  * with the same arithmetic (the shared step functions `emaStep`, `wilderStep`, `rsiFromAverages`,
- * `trueRange`), about 1.5× faster than calling the classes. Tests check both give identical numbers.
+ * `trueRange`) and no per-class dispatch. Tests check both give identical numbers.
  */
 export class IndicatorSet {
   private rsi14: Rsi | null = new Rsi(14);
