@@ -13,19 +13,19 @@ import {
   ANALYZER_HELP,
   ANALYZER_OPTIONS,
   analyzerConfigFromOptions,
-} from "./lib/analyzer_options.ts";
+} from "./lib/cli/analyzer_options.ts";
 import {
   BACKTEST_HELP,
   BACKTEST_OPTIONS,
   backtestOptionsFromValues,
-} from "./lib/backtest_options.ts";
-import { datasetJson, datasetName, type DatasetReport } from "./lib/backtest_dataset.ts";
-import { comparisonTable, detailReport } from "./lib/backtest_table.ts";
-import { htmlReport } from "./lib/backtest_html.ts";
-import { ProgressBar } from "./lib/backtest_progress.ts";
-import { LineWriter, runCli, UsageError } from "./lib/cli.ts";
-import { type LoadedKlines, loadKlineFile, loadKlineFolder } from "./lib/load_klines.ts";
-import { KLINE_FILE_OPTIONS } from "./lib/kline_file_options.ts";
+} from "./lib/cli/backtest_options.ts";
+import { datasetJson, datasetName, type DatasetReport } from "./lib/report/backtest_dataset.ts";
+import { comparisonTable, detailReport } from "./lib/report/backtest_table.ts";
+import { htmlReport } from "./lib/report/backtest_html.ts";
+import { ProgressBar } from "./lib/cli/progress.ts";
+import { LineWriter, runCli, UsageError } from "./lib/cli/run_cli.ts";
+import { type LoadedKlines, loadKlineFile, loadKlineFolder } from "./lib/klines/load_klines.ts";
+import { KLINE_FILE_OPTIONS } from "./lib/cli/kline_file_options.ts";
 
 const HELP = `usage: deno task backtest <file|folder>... [options]
 Backtests the analyzer's signals on kline files (Binance REST JSON, Binance archive CSV, OHLCV CSV):

@@ -6,8 +6,12 @@
 
 import { parseArgs } from "node:util";
 import { computeIndicators } from "../shared/indicators/set.ts";
-import { LineWriter, runCli, UsageError } from "./lib/cli.ts";
-import { KLINE_FILE_HELP, KLINE_FILE_OPTIONS, loadCliKlineFile } from "./lib/kline_file_options.ts";
+import { LineWriter, runCli, UsageError } from "./lib/cli/run_cli.ts";
+import {
+  KLINE_FILE_HELP,
+  KLINE_FILE_OPTIONS,
+  loadCliKlineFile,
+} from "./lib/cli/kline_file_options.ts";
 
 const HELP =
   `usage: deno task indicators <file> [--json] [--all] [--last N] [--symbol S] [--interval I]

@@ -10,9 +10,13 @@ import {
   ANALYZER_HELP,
   ANALYZER_OPTIONS,
   analyzerConfigFromOptions,
-} from "./lib/analyzer_options.ts";
-import { LineWriter, runCli } from "./lib/cli.ts";
-import { KLINE_FILE_HELP, KLINE_FILE_OPTIONS, loadCliKlineFile } from "./lib/kline_file_options.ts";
+} from "./lib/cli/analyzer_options.ts";
+import { LineWriter, runCli } from "./lib/cli/run_cli.ts";
+import {
+  KLINE_FILE_HELP,
+  KLINE_FILE_OPTIONS,
+  loadCliKlineFile,
+} from "./lib/cli/kline_file_options.ts";
 
 const HELP = `usage: deno task signals <file> [--json] [--symbol S] [--interval I] [settings]
 Reads a kline file (Binance REST JSON, Binance archive CSV, OHLCV CSV) and prints the signals.

@@ -2,15 +2,14 @@
 
 import { scanNumericCsv } from "./csv_scan.ts";
 import { KLINE_COLUMNS } from "./rest_klines.ts";
+import { CandleError } from "./errors.ts";
+import { describeBadTime, toMillis } from "./time_unit.ts";
 import type { Candle } from "./types.ts";
-
-/** Timestamps at or above this are microseconds (1e14 ms is the year 5138; 1e14 µs is 1973). */
-const MICROS_FROM = 1e14;
 
 /**
  * Parses a Binance archive kline CSV: 12 columns like a REST row, no header (a futures-style
  * `open_time,...` header line is skipped). Times are ms, or µs (spot files from 2025 on), detected per
- * row by magnitude and converted to ms (close time rounded down). Checks structure only: run
+ * value by the rule in `time_unit.ts` and converted to ms (close time rounded down). Checks structure only: run
  * {@link validateCandles} on the result. CandleError rows are 0-based data rows (header not counted).
  */
 export function parseArchiveCsv(text: string): Candle[] {
@@ -22,17 +21,19 @@ export function parseArchiveCsv(text: string): Candle[] {
     lineOffset = 1;
   }
   const out: Candle[] = [];
-  scanNumericCsv(text, pos, lineOffset, KLINE_COLUMNS, 11, (_row, v) => {
-    const openTime = v[0];
-    const closeTime = v[6];
+  scanNumericCsv(text, pos, lineOffset, KLINE_COLUMNS, 11, (row, v) => {
+    const openTime = toMillis(v[0]);
+    if (openTime === null) throw new CandleError(row, "time", describeBadTime("open_time", v[0]));
+    const closeTime = toMillis(v[6]);
+    if (closeTime === null) throw new CandleError(row, "time", describeBadTime("close_time", v[6]));
     out.push({
-      openTime: openTime >= MICROS_FROM ? openTime / 1000 : openTime,
+      openTime,
       open: v[1],
       high: v[2],
       low: v[3],
       close: v[4],
       volume: v[5],
-      closeTime: closeTime >= MICROS_FROM ? Math.floor(closeTime / 1000) : closeTime,
+      closeTime,
       quoteVolume: v[7],
       trades: v[8],
       takerBuyBase: v[9],

@@ -5,11 +5,15 @@ import { assertInterval } from "./assert_interval.ts";
 import { toNumber } from "./decimal.ts";
 import { CandleError } from "./errors.ts";
 import type { Interval } from "./intervals.ts";
+import { describeBadTime, timeUnitName, timeUnitOf, toMillis } from "./time_unit.ts";
 import type { Candle } from "./types.ts";
 import { validateCandles } from "./validate.ts";
 import { describeIssue, kindOf } from "./zod_issue.ts";
 
-/** One parsed kline event: `closed` is Binance's `k.x` (true on the candle's final update). */
+/**
+ * One parsed kline event: `closed` is Binance's `k.x` (true on the candle's final update). Times are
+ * ms whatever the stream sent (`timeUnit=MICROSECOND` events are converted).
+ */
 export interface WsKline {
   symbol: string;
   interval: Interval;
@@ -86,14 +90,15 @@ export function parseWsKline(msg: unknown): WsKline {
       );
     }
   }
+  const times = eventTimes(E, k.t, k.T, `${s} ${interval}`);
   const candle: Candle = {
-    openTime: k.t,
+    openTime: times.openTime,
     open: toNumber(k.o, null, "k.o"),
     high: toNumber(k.h, null, "k.h"),
     low: toNumber(k.l, null, "k.l"),
     close: toNumber(k.c, null, "k.c"),
     volume: toNumber(k.v, null, "k.v"),
-    closeTime: k.T,
+    closeTime: times.closeTime,
     quoteVolume: toNumber(k.q, null, "k.q"),
     trades: k.n,
     takerBuyBase: toNumber(k.V, null, "k.V"),
@@ -103,11 +108,38 @@ export function parseWsKline(msg: unknown): WsKline {
     validateCandles([candle], interval);
   } catch (e) {
     if (e instanceof CandleError) {
-      throw new CandleError(null, e.rule, `${s} ${interval}: ${e.detail}`);
+      const unit = times.unit === "ms" ? "" : ` (times sent in ${timeUnitName(times.unit)})`;
+      throw new CandleError(null, e.rule, `${s} ${interval}: ${e.detail}${unit}`);
     }
     throw e;
   }
-  return { symbol: s, interval, closed: k.x, eventTime: E, candle };
+  return { symbol: s, interval, closed: k.x, eventTime: times.eventTime, candle };
+}
+
+/**
+ * The event's E, k.t and k.T in ms. They must share one unit (see time_unit.ts): a stream opened
+ * with `timeUnit=MICROSECOND` sends all three in µs.
+ */
+function eventTimes(E: number, t: number, T: number, series: string) {
+  const unit = timeUnitOf(t);
+  if (unit === null) throw new CandleError(null, "time", `${series}: ${describeBadTime("k.t", t)}`);
+  for (const [field, v] of [["k.T", T], ["E", E]] as const) {
+    const u = timeUnitOf(v);
+    if (u === null) throw new CandleError(null, "time", `${series}: ${describeBadTime(field, v)}`);
+    if (u !== unit) {
+      throw new CandleError(
+        null,
+        "time",
+        `${series}: k.t is in ${timeUnitName(unit)} but ${field} in ${timeUnitName(u)}`,
+      );
+    }
+  }
+  return {
+    unit,
+    openTime: toMillis(t) as number,
+    closeTime: toMillis(T) as number,
+    eventTime: toMillis(E) as number,
+  };
 }
 
 function shapeError(error: z.ZodError, prefix: string): CandleError {

@@ -1,9 +1,9 @@
 /** The kline check tool: summary lines, argument parsing and its exit code on a bad file. */
 
 import assert from "node:assert/strict";
-import { UsageError } from "../../scripts/lib/cli.ts";
-import { parseCheckArgs, summarizeKlines } from "../../scripts/lib/kline_check.ts";
-import { loadKlineFile } from "../../scripts/lib/load_klines.ts";
+import { UsageError } from "../../scripts/lib/cli/run_cli.ts";
+import { parseCheckArgs, summarizeKlines } from "../../scripts/klines_check.ts";
+import { loadKlineFile } from "../../scripts/lib/klines/load_klines.ts";
 import { fixturePath } from "./fixture.ts";
 
 const REST = fixturePath("binance/BTCUSDT-4h-2021Q1.json");
@@ -27,7 +27,7 @@ Deno.test("check arguments take --symbol and --interval and reject unknown optio
 });
 
 Deno.test("the check tool prints one error line and exits 1 on a bad file", async () => {
-  const tool = new URL("../../scripts/lib/kline_check.ts", import.meta.url).pathname;
+  const tool = new URL("../../scripts/klines_check.ts", import.meta.url).pathname;
   const out = await new Deno.Command(Deno.execPath(), {
     args: ["run", "--allow-read", tool, "--interval", "1h", REST],
     stdout: "piped",

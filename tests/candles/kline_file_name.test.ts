@@ -1,8 +1,8 @@
 /** klineNameInfo and detectKlineFormat: what a kline file's path and first line say. */
 
 import assert from "node:assert/strict";
-import { detectKlineFormat } from "../../scripts/lib/kline_format.ts";
-import { klineNameInfo } from "../../scripts/lib/kline_file_name.ts";
+import { detectKlineFormat } from "../../scripts/lib/klines/kline_format.ts";
+import { klineNameInfo } from "../../scripts/lib/klines/kline_file_name.ts";
 
 Deno.test("symbol and interval come from SYMBOL-interval-period file names", () => {
   assert.deepEqual(klineNameInfo("tests/fixtures/binance/BTCUSDT-1h-2024.json"), {

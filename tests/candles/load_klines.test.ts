@@ -1,7 +1,11 @@
 /** loadKlineFile and loadKlineFolder on real files and on broken copies of them. */
 
 import assert from "node:assert/strict";
-import { KlineFileError, loadKlineFile, loadKlineFolder } from "../../scripts/lib/load_klines.ts";
+import {
+  KlineFileError,
+  loadKlineFile,
+  loadKlineFolder,
+} from "../../scripts/lib/klines/load_klines.ts";
 import { dataPath, fixturePath } from "./fixture.ts";
 
 const REST = fixturePath("binance/BTCUSDT-4h-2021Q1.json");

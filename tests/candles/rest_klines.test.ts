@@ -32,7 +32,20 @@ Deno.test("REST rows of the real BTCUSDT 1h 2024 fixture parse into candles with
 });
 
 Deno.test("numeric (not string) prices are accepted", () => {
-  const [c] = parseRestKlines([[0, 1, 2, 0.5, 1.5, 10, 59_999, 15, 3, 4, 6, "0"]]);
+  const [c] = parseRestKlines([[
+    1_704_067_200_000,
+    1,
+    2,
+    0.5,
+    1.5,
+    10,
+    1_704_067_259_999,
+    15,
+    3,
+    4,
+    6,
+    "0",
+  ]]);
   assert.equal(c.high, 2);
   assert.equal(c.takerBuyQuote, 6);
 });

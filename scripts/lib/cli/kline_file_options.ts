@@ -1,7 +1,7 @@
 /** The file options every single-file CLI shares: `<file> [--symbol S] [--interval I]`. */
 
-import { UsageError } from "./cli.ts";
-import { type LoadedKlines, loadKlineFile } from "./load_klines.ts";
+import { UsageError } from "./run_cli.ts";
+import { type LoadedKlines, loadKlineFile } from "../klines/load_klines.ts";
 
 /** parseArgs options for the file's symbol and interval, and `--help`. */
 export const KLINE_FILE_OPTIONS = {

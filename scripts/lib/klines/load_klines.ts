@@ -1,16 +1,16 @@
 /** Loading kline files (REST JSON, OHLCV CSV, Binance archive CSV) for the command-line tools. */
 
-import { assertInterval } from "../../shared/candles/assert_interval.ts";
-import { parseArchiveCsv } from "../../shared/candles/archive_csv.ts";
-import { CandleError, type CandleRule } from "../../shared/candles/errors.ts";
-import { findGaps, type Gap } from "../../shared/candles/gaps.ts";
-import { inferInterval } from "../../shared/candles/infer_interval.ts";
-import type { Interval } from "../../shared/candles/intervals.ts";
-import { parseOhlcvCsv } from "../../shared/candles/ohlcv_csv.ts";
-import { parseRestKlines } from "../../shared/candles/rest_klines.ts";
-import { seriesFromCandles } from "../../shared/candles/series.ts";
-import type { Candle, CandleSeries } from "../../shared/candles/types.ts";
-import { validateCandles } from "../../shared/candles/validate.ts";
+import { assertInterval } from "../../../shared/candles/assert_interval.ts";
+import { parseArchiveCsv } from "../../../shared/candles/archive_csv.ts";
+import { CandleError, type CandleRule } from "../../../shared/candles/errors.ts";
+import { findGaps, type Gap } from "../../../shared/candles/gaps.ts";
+import { inferInterval } from "../../../shared/candles/infer_interval.ts";
+import type { Interval } from "../../../shared/candles/intervals.ts";
+import { parseOhlcvCsv } from "../../../shared/candles/ohlcv_csv.ts";
+import { parseRestKlines } from "../../../shared/candles/rest_klines.ts";
+import { seriesFromCandles } from "../../../shared/candles/series.ts";
+import type { Candle, CandleSeries } from "../../../shared/candles/types.ts";
+import { validateCandles } from "../../../shared/candles/validate.ts";
 import { detectKlineFormat, type KlineFormat } from "./kline_format.ts";
 import { klineNameInfo } from "./kline_file_name.ts";
 

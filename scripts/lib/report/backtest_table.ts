@@ -1,7 +1,7 @@
 /** Plain-text reports of `deno task backtest`: one detailed report, or a comparison table. */
 
-import type { TradeStats } from "../../shared/backtest/metrics.ts";
-import type { Trade } from "../../shared/backtest/types.ts";
+import type { TradeStats } from "../../../shared/backtest/metrics.ts";
+import type { Trade } from "../../../shared/backtest/types.ts";
 import { datasetName, type DatasetReport, isoMinute } from "./backtest_dataset.ts";
 
 /** Formats a number with `d` decimals, or "-" for null / non-finite. */

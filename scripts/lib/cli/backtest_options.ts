@@ -1,11 +1,11 @@
 /** Command-line options of `deno task backtest`: costs, sizing, exits, date range and evaluation mode. */
 
-import { isInterval } from "../../shared/candles/intervals.ts";
-import type { Interval } from "../../shared/candles/intervals.ts";
-import type { EvaluationOptions } from "../../shared/backtest/evaluate.ts";
-import { type BacktestSettings, parseBacktestSettings } from "../../shared/backtest/settings.ts";
-import type { SplitSpec } from "../../shared/backtest/windows.ts";
-import { UsageError } from "./cli.ts";
+import { isInterval } from "../../../shared/candles/intervals.ts";
+import type { Interval } from "../../../shared/candles/intervals.ts";
+import type { EvaluationOptions } from "../../../shared/backtest/evaluate.ts";
+import { type BacktestSettings, parseBacktestSettings } from "../../../shared/backtest/settings.ts";
+import type { SplitSpec } from "../../../shared/backtest/windows.ts";
+import { UsageError } from "./run_cli.ts";
 
 /** Option names (for `node:util` parseArgs) of the backtest settings and evaluation mode. */
 export const BACKTEST_OPTIONS = {

@@ -1,18 +1,18 @@
 /**
  * Checks kline files and prints one summary line per file (symbol, interval, format, rows, span,
  * gaps, early closes, zero-volume candles); the first bad file ends it with a one-line error, exit 1.
- * Run: `deno run --allow-read scripts/lib/kline_check.ts [--symbol S] [--interval I] <file|folder>...`
+ * Run: `deno task klines:check [--symbol S] [--interval I] <file|folder>...`
  */
 
-import { countMissing } from "../../shared/candles/gaps.ts";
-import { nextOpenTime } from "../../shared/candles/intervals.ts";
-import { runCli, UsageError } from "./cli.ts";
+import { countMissing } from "../shared/candles/gaps.ts";
+import { nextOpenTime } from "../shared/candles/intervals.ts";
+import { runCli, UsageError } from "./lib/cli/run_cli.ts";
 import {
   type LoadedKlines,
   loadKlineFile,
   loadKlineFolder,
   type LoadKlineOptions,
-} from "./load_klines.ts";
+} from "./lib/klines/load_klines.ts";
 
 /** One line describing a loaded file, e.g. `f.json: BTCUSDT 4h rest-json, 540 candles ..., no gaps`. */
 export function summarizeKlines(k: LoadedKlines): string {
@@ -60,7 +60,9 @@ export function parseCheckArgs(args: string[]): { paths: string[]; opts: LoadKli
     } else paths.push(a);
   }
   if (paths.length === 0) {
-    throw new UsageError("usage: kline_check.ts [--symbol S] [--interval I] <file|folder>...");
+    throw new UsageError(
+      "usage: deno task klines:check [--symbol S] [--interval I] <file|folder>...",
+    );
   }
   return { paths, opts };
 }

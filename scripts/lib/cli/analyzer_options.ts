@@ -1,7 +1,7 @@
 /** Turns command-line options into a validated analyzer config (shared by `signals` and `backtest`). */
 
-import { type AnalyzerConfig, parseAnalyzerConfig } from "../../shared/signals/config.ts";
-import { UsageError } from "./cli.ts";
+import { type AnalyzerConfig, parseAnalyzerConfig } from "../../../shared/signals/config.ts";
+import { UsageError } from "./run_cli.ts";
 
 /** Option names (for `node:util` parseArgs) that set analyzer settings. */
 export const ANALYZER_OPTIONS = {

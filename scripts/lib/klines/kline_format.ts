@@ -1,6 +1,6 @@
 /** Telling the supported kline file formats apart by content. */
 
-import { OHLCV_HEADER } from "../../shared/candles/ohlcv_csv.ts";
+import { OHLCV_HEADER } from "../../../shared/candles/ohlcv_csv.ts";
 
 /** The kline file formats the loader reads. */
 export type KlineFormat = "rest-json" | "ohlcv-csv" | "archive-csv";

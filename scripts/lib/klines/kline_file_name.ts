@@ -1,6 +1,6 @@
 /** Reading a kline file's symbol and interval from its path. */
 
-import { type Interval, isInterval } from "../../shared/candles/intervals.ts";
+import { type Interval, isInterval } from "../../../shared/candles/intervals.ts";
 
 /** Symbol and interval read from a path; null where the path does not say. */
 export interface KlineNameInfo {

@@ -1,10 +1,10 @@
 /** One backtested dataset as the CLI reports it, and its JSON form. */
 
-import type { Evaluation } from "../../shared/backtest/evaluate.ts";
-import type { BacktestSettings } from "../../shared/backtest/settings.ts";
-import type { Trade } from "../../shared/backtest/types.ts";
-import type { CandleSeries } from "../../shared/candles/types.ts";
-import type { AnalyzerConfig } from "../../shared/signals/config.ts";
+import type { Evaluation } from "../../../shared/backtest/evaluate.ts";
+import type { BacktestSettings } from "../../../shared/backtest/settings.ts";
+import type { Trade } from "../../../shared/backtest/types.ts";
+import type { CandleSeries } from "../../../shared/candles/types.ts";
+import type { AnalyzerConfig } from "../../../shared/signals/config.ts";
 
 /** A file's evaluation with what is needed to print it. */
 export interface DatasetReport {

@@ -1,6 +1,6 @@
 /** The self-contained HTML backtest report: inline CSS and SVG charts, no script, no network. */
 
-import type { BacktestMetrics } from "../../shared/backtest/metrics.ts";
+import type { BacktestMetrics } from "../../../shared/backtest/metrics.ts";
 import { datasetName, type DatasetReport, isoMinute } from "./backtest_dataset.ts";
 import { esc, lineChart, type Marker } from "./backtest_svg.ts";
 import { comparisonTable, costsLine, fmt, modeLine, tradeRows } from "./backtest_table.ts";
