@@ -1,7 +1,8 @@
 /**
  * Sets the database's wake-up configuration (the one documented command): the Edge Functions base
- * URL and the shared secret the triggers and cron jobs send as `x-wake-secret`. Stored in Vault when
- * the database has it (Supabase), else in private.config. Optionally opens/closes signals to anon.
+ * URL and the key that signs every wake-up (HMAC-SHA256, headers x-wake-timestamp/x-wake-signature;
+ * the key itself never leaves the database). Stored in Vault when the database has it (Supabase),
+ * else in private.config. Optionally opens/closes signals to anon.
  *
  * Usage: deno task db:configure --functions-url https://<ref>.supabase.co/functions/v1 --secret <s>
  *          [--db-url URL] [--anon-signals on|off]

@@ -265,6 +265,11 @@ export class StreamingAnalyzer {
     }
   }
 
+  /** The settings this analyzer runs with. */
+  get config(): AnalyzerConfig {
+    return this.core.config;
+  }
+
   /** Number of candles processed. */
   get bars(): number {
     return this.core.bars;

@@ -7,6 +7,7 @@ export {
   type AnalyzerSnapshot,
   StreamingAnalyzer,
 } from "./analyzer.ts";
+export { advance, type Advanced } from "./advance.ts";
 export {
   type AnalyzerConfig,
   AnalyzerConfigSchema,

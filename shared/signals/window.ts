@@ -2,7 +2,8 @@
 
 import type { CandleSeries } from "../candles/types.ts";
 import { computeIndicators, INDICATOR_FIELDS, type IndicatorFrame } from "../indicators/set.ts";
-import { type AnalysisView, AnalyzerCore, StreamingAnalyzer } from "./analyzer.ts";
+import { advance } from "./advance.ts";
+import { type AnalysisView, AnalyzerCore } from "./analyzer.ts";
 import { type AnalyzerConfig, DEFAULT_ANALYZER_CONFIG } from "./config.ts";
 import type { Signal } from "./types.ts";
 
@@ -59,12 +60,5 @@ export function analyzeSeries(
   series: CandleSeries,
   config: AnalyzerConfig = DEFAULT_ANALYZER_CONFIG,
 ): Signal[] {
-  const a = new StreamingAnalyzer(config);
-  const out: Signal[] = [];
-  const { openTime, open, high, low, close, volume } = series;
-  for (let i = 0; i < series.length; i++) {
-    const s = a.updateBar(openTime[i], open[i], high[i], low[i], close[i], volume[i]);
-    if (s) out.push(s);
-  }
-  return out;
+  return advance(null, series, config).signals;
 }

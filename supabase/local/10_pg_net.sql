@@ -63,7 +63,6 @@ create or replace function net.http_post(
 returns bigint
 language plpgsql
 volatile
-security definer
 set search_path = ''
 as $$
 declare
@@ -89,7 +88,6 @@ create or replace function net.http_get(
 returns bigint
 language plpgsql
 volatile
-security definer
 set search_path = ''
 as $$
 declare
@@ -104,8 +102,10 @@ begin
 end
 $$;
 
-revoke all on schema net from public;
-revoke execute on all functions in schema net from public;
-grant usage on schema net to service_role;
-grant execute on all functions in schema net to service_role;
-grant select on all tables in schema net to service_role;
+-- What pg_net itself grants (pg_net 0.11.1 and later: security invoker functions, usage on the
+-- schema and all on its tables and sequences to PUBLIC): every role can read the request queue, so
+-- nothing secret may travel in a queued request (wake-ups are signed, see private.wake).
+grant usage on schema net to public;
+grant all on all tables in schema net to public;
+grant all on all sequences in schema net to public;
+grant execute on all functions in schema net to public;

@@ -22,7 +22,7 @@ select bag_has(
 select columns_are('public', 'signals', array['id', 'symbol', 'timeframe', 'open_time', 'direction', 'entry',
   'stop_loss', 'tp1', 'tp2', 'tp3', 'risk_reward', 'confidence', 'atr', 'contributions', 'patterns',
   'rationale', 'status', 'created_at', 'notify_status', 'notify_attempts', 'next_attempt_at', 'last_error',
-  'discord_message_id', 'lease_until', 'notified_at'], 'signals has levels, details and outbox columns');
+  'discord_message_id', 'lease_until', 'notified_at', 'evidence'], 'signals has levels, details and outbox columns');
 select has_fk('public', 'signal_performance', 'signal_performance references signals');
 select has_column('public', 'user_subscriptions', 'min_confidence', 'subscriptions carry a minimum confidence');
 
@@ -60,7 +60,7 @@ select is_empty($$
   'no extension is installed in public');
 
 select has_function('api', 'ingest_candles', array['json'], 'api.ingest_candles(json) exists');
-select has_function('api', 'load_series', array['jsonb', 'integer', 'integer'], 'api.load_series exists');
+select has_function('api', 'load_series', array['jsonb', 'integer'], 'api.load_series exists');
 select has_function('api', 'save_analysis', array['jsonb', 'jsonb'], 'api.save_analysis exists');
 select has_function('api', 'claim_notifications', array['integer', 'integer', 'bigint[]'], 'api.claim_notifications exists');
 select has_function('api', 'subscribe', array['text', 'text', 'text', 'double precision'], 'api.subscribe exists');

@@ -1,7 +1,7 @@
--- Statement-level wake-ups: one pg_net request per insert statement, with the secret header.
+-- Statement-level wake-ups: one pg_net request per insert statement, signed (HMAC-SHA256), no secret in the queue.
 begin;
 create extension if not exists pgtap with schema extensions;
-select plan(14);
+select plan(17);
 
 select is(private.configure_functions('http://127.0.0.1:54321/functions/v1/', 'test-secret-0123456789'),
   'private.config', 'configure_functions stores URL and secret in private.config without Vault');
@@ -21,8 +21,18 @@ select is((select count(*)::integer from net.http_request_queue where id > (sele
   'the 300-row insert statement enqueued exactly one request');
 select is((select url from net.http_request_queue where id > (select id from q0)),
   'http://127.0.0.1:54321/functions/v1/analyze', 'the request goes to the analyze function');
-select is((select headers ->> 'x-wake-secret' from net.http_request_queue where id > (select id from q0)),
-  'test-secret-0123456789', 'the request carries the shared secret header');
+select is((select headers ->> 'x-wake-signature' from net.http_request_queue where id > (select id from q0)),
+  (select private.wake_signature((headers ->> 'x-wake-timestamp')::bigint, convert_from(body, 'UTF8'),
+     'test-secret-0123456789') from net.http_request_queue where id > (select id from q0)),
+  'the request is signed over its timestamp and its exact body');
+select matches((select headers ->> 'x-wake-signature' from net.http_request_queue where id > (select id from q0)),
+  '^v1=[0-9a-f]{64}$', 'the signature is v1=<64 hex digits>');
+select ok((select not (headers::text like '%test-secret-0123456789%') and not (convert_from(body, 'UTF8') like '%test-secret%')
+           from net.http_request_queue where id > (select id from q0)),
+  'the secret itself appears nowhere in the queued request');
+select is(private.wake_signature(1700000000000, '{"a": 1}', 'key'),
+  'v1=' || encode(extensions.hmac('1700000000000.{"a": 1}', 'key', 'sha256'), 'hex'),
+  'wake_signature is HMAC-SHA256(key, "<ts>.<body>")');
 select is((select convert_from(body, 'UTF8')::jsonb -> 'series' from net.http_request_queue where id > (select id from q0)),
   '[{"count": 300, "symbol": "BTCUSDT", "timeframe": "15m", "last_open_time": 1704336300000}]'::jsonb,
   'the body lists the series with new candles, their count and last open time');
