@@ -4,11 +4,9 @@
  * Prints a report (one file) or a comparison table (several), `--json`, and/or `--html <path>`.
  */
 
-import { parseArgs } from "node:util";
 import { evaluateBacktest } from "../shared/backtest/run.ts";
 import { resampleSeries } from "../shared/backtest/resample.ts";
 import { sliceSeries } from "../shared/candles/series.ts";
-import { isInterval } from "../shared/candles/intervals.ts";
 import {
   ANALYZER_HELP,
   ANALYZER_OPTIONS,
@@ -23,9 +21,8 @@ import { datasetJson, datasetName, type DatasetReport } from "./lib/report/backt
 import { comparisonTable, detailReport } from "./lib/report/backtest_table.ts";
 import { htmlReport } from "./lib/report/backtest_html.ts";
 import { ProgressBar } from "./lib/cli/progress.ts";
-import { LineWriter, runCli, UsageError } from "./lib/cli/run_cli.ts";
-import { type LoadedKlines, loadKlineFile, loadKlineFolder } from "./lib/klines/load_klines.ts";
-import { KLINE_FILE_OPTIONS } from "./lib/cli/kline_file_options.ts";
+import { LineWriter, parseCli, runCli, UsageError } from "./lib/cli/run_cli.ts";
+import { KLINE_INPUT_HELP, KLINE_INPUT_OPTIONS, loadKlineInputs } from "./lib/cli/kline_inputs.ts";
 
 const HELP = `usage: deno task backtest <file|folder>... [options]
 Backtests the analyzer's signals on kline files (Binance REST JSON, Binance archive CSV, OHLCV CSV):
@@ -34,60 +31,28 @@ entry at the next bar's open, stop-first inside a bar, fees and slippage on ever
   --html <path>     also write a self-contained HTML report (equity, drawdown, trades on price)
   --trades          list every trade in the text report
   --no-progress     no progress bar (it is only drawn on a terminal anyway)
-  --symbol S        symbol when the file name does not say it
-  --interval I      interval (1m, 1h, ...) when the file name does not say it
+${KLINE_INPUT_HELP}
 ${BACKTEST_HELP}
 ${ANALYZER_HELP}
 Past results do not predict future ones. This is not financial advice.`;
 
-await runCli(async () => {
-  const { values, positionals } = parseArgs({
-    args: Deno.args,
-    allowPositionals: true,
-    strict: true,
-    options: {
-      json: { type: "boolean" },
-      html: { type: "string" },
-      trades: { type: "boolean" },
-      "no-progress": { type: "boolean" },
-      ...KLINE_FILE_OPTIONS,
-      ...ANALYZER_OPTIONS,
-      ...BACKTEST_OPTIONS,
-    },
+/** Runs `deno task backtest`. */
+export async function main(args: string[]): Promise<void> {
+  const { values, positionals } = parseCli(args, HELP, {
+    json: { type: "boolean" },
+    html: { type: "string" },
+    trades: { type: "boolean" },
+    "no-progress": { type: "boolean" },
+    ...KLINE_INPUT_OPTIONS,
+    ...ANALYZER_OPTIONS,
+    ...BACKTEST_OPTIONS,
   });
-  if (values.help) {
-    console.log(HELP);
-    return;
-  }
-  if (positionals.length === 0) {
-    throw new UsageError("expected one or more kline files or folders (see --help)");
-  }
-  if (values.interval !== undefined && !isInterval(values.interval)) {
-    throw new UsageError(`--interval: unknown interval ${values.interval}`);
-  }
   if (values.html !== undefined && values.html.trim() === "") {
     throw new UsageError("--html: expected a path");
   }
   const analyzer = await analyzerConfigFromOptions(values);
   const opts = backtestOptionsFromValues(values);
-  const loadOpts = { symbol: values.symbol, interval: values.interval };
-
-  const files: LoadedKlines[] = [];
-  for (const p of positionals) {
-    let isDir = false;
-    try {
-      isDir = (await Deno.stat(p)).isDirectory;
-    } catch (e) {
-      throw new UsageError(`${p}: ${(e as Error).message.split("\n")[0]}`);
-    }
-    if (isDir) {
-      const found = await loadKlineFolder(p, loadOpts);
-      if (found.length === 0) throw new UsageError(`${p}: no .json or .csv kline files`);
-      files.push(...found);
-    } else {
-      files.push(await loadKlineFile(p, loadOpts));
-    }
-  }
+  const files = await loadKlineInputs(positionals, values);
 
   const progress = new ProgressBar(!values["no-progress"]);
   const reports: DatasetReport[] = [];
@@ -164,4 +129,6 @@ await runCli(async () => {
   }
   out.line("\nPast results do not predict future ones. This is not financial advice.");
   out.flush();
-});
+}
+
+if (import.meta.main) await runCli(main);

@@ -3,6 +3,8 @@
  * part), and prints their figures. Parts: candles, indicators, analyzer, elliott, backtest, db.
  */
 
+import { parseCli, repoRoot, runCli, UsageError } from "./lib/cli/run_cli.ts";
+
 const PARTS: Record<string, string> = {
   candles: "scripts/bench/candles.ts",
   indicators: "scripts/bench/indicators.ts",
@@ -12,27 +14,36 @@ const PARTS: Record<string, string> = {
   db: "scripts/bench/db.ts",
 };
 
-const root = new URL("..", import.meta.url).pathname;
-const wanted = Deno.args.length ? Deno.args : Object.keys(PARTS);
-const unknown = wanted.filter((p) => !(p in PARTS));
-if (unknown.length) {
-  console.error(
-    `error: unknown benchmark ${unknown.join(", ")} (parts: ${Object.keys(PARTS).join(", ")})`,
-  );
-  Deno.exit(1);
-}
-let failed = 0;
-for (const part of wanted) {
-  console.log(`\n== ${part} (${PARTS[part]})`);
-  const { code } = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", PARTS[part]],
-    cwd: root,
-    stdout: "inherit",
-    stderr: "inherit",
-  }).output();
-  if (code !== 0) {
-    console.error(`benchmark ${part} exited with code ${code}`);
-    failed++;
+const HELP = `usage: deno task bench [part...]
+Runs the speed and memory benchmarks, each part in its own process, and prints their figures
+(figures measured while other work runs are noisy: note the load beside them).
+Parts: ${Object.keys(PARTS).join(", ")} (default: all; db needs Postgres binaries).`;
+
+/** Runs `deno task bench`; returns 1 when a part failed. */
+export async function main(args: string[]): Promise<number> {
+  const { positionals } = parseCli(args, HELP, {});
+  const wanted = positionals.length ? positionals : Object.keys(PARTS);
+  const unknown = wanted.filter((p) => !(p in PARTS));
+  if (unknown.length) {
+    throw new UsageError(
+      `unknown benchmark ${unknown.join(", ")} (parts: ${Object.keys(PARTS).join(", ")})`,
+    );
   }
+  let failed = 0;
+  for (const part of wanted) {
+    console.log(`\n== ${part} (${PARTS[part]})`);
+    const { code } = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", PARTS[part]],
+      cwd: repoRoot(),
+      stdout: "inherit",
+      stderr: "inherit",
+    }).output();
+    if (code !== 0) {
+      console.error(`benchmark ${part} exited with code ${code}`);
+      failed++;
+    }
+  }
+  return failed ? 1 : 0;
 }
-Deno.exit(failed ? 1 : 0);
+
+if (import.meta.main) await runCli(main);

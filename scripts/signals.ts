@@ -1,9 +1,9 @@
 /**
- * `deno task signals <file> [--json]`: prints the analyzer's signals for a kline file, as a table or
- * one JSON object per signal.
+ * `deno task signals <file|folder>... [--json] [--last N]`: prints the analyzer's signals for kline
+ * files, as a table per file or one JSON object per signal.
  */
 
-import { parseArgs } from "node:util";
+import type { Signal } from "../shared/signals/types.ts";
 import { signalRecord } from "../shared/signals/record.ts";
 import { analyzeSeries } from "../shared/signals/window.ts";
 import {
@@ -11,82 +11,102 @@ import {
   ANALYZER_OPTIONS,
   analyzerConfigFromOptions,
 } from "./lib/cli/analyzer_options.ts";
-import { LineWriter, runCli } from "./lib/cli/run_cli.ts";
-import {
-  KLINE_FILE_HELP,
-  KLINE_FILE_OPTIONS,
-  loadCliKlineFile,
-} from "./lib/cli/kline_file_options.ts";
+import { KLINE_INPUT_HELP, KLINE_INPUT_OPTIONS, loadKlineInputs } from "./lib/cli/kline_inputs.ts";
+import { positiveInt } from "./lib/cli/numbers.ts";
+import { LineWriter, parseCli, runCli } from "./lib/cli/run_cli.ts";
+import { alignTable, formatPrice, priceDecimals } from "./lib/report/format.ts";
 
-const HELP = `usage: deno task signals <file> [--json] [--symbol S] [--interval I] [settings]
-Reads a kline file (Binance REST JSON, Binance archive CSV, OHLCV CSV) and prints the signals.
-  --json        one JSON object per signal
-${KLINE_FILE_HELP}
+const HELP =
+  `usage: deno task signals <file|folder>... [--json] [--last N] [--symbol S] [--interval I] [settings]
+Prints the analyzer's signals for kline files: a table per file (time, direction, entry, stop,
+targets, confidence, methods, reason), or one JSON object per signal.
+  --json        one JSON object per signal (fields: README "Signals")
+  --last N      only the last N signals of each file
+${KLINE_INPUT_HELP}
 ${ANALYZER_HELP}`;
 
-function p(x: number): string {
-  return x.toPrecision(7);
+/** Short reason: the pattern behind each agreeing method, e.g. `SOS 4.2x vol + 4/6 checks`. */
+export function shortReason(s: Signal): string {
+  const parts: string[] = [];
+  for (const c of s.contributions) {
+    if (c.share <= 0) continue;
+    if (c.method === "wyckoff") {
+      const ev = s.patterns.wyckoff.filter((e) => e.direction === s.direction).at(-1);
+      const name = ev === undefined
+        ? "event"
+        : ev.kind.length === 3
+        ? ev.kind.toUpperCase()
+        : ev.kind;
+      parts.push(ev === undefined ? "Wyckoff" : `${name} ${ev.volumeRatio.toFixed(1)}x vol`);
+    } else if (c.method === "elliott") {
+      const count = s.patterns.elliott;
+      parts.push(
+        count === null
+          ? "Elliott"
+          : `${count.kind === "impulse" ? "impulse" : "ABC"} ${count.trend} done`,
+      );
+    } else {
+      const m = c.detail.match(/^(\d+\/\d+)/);
+      parts.push(`${m ? m[1] : "?"} checks`);
+    }
+  }
+  return parts.join(" + ");
 }
 
-await runCli(async () => {
-  const { values, positionals } = parseArgs({
-    args: Deno.args,
-    allowPositionals: true,
-    strict: true,
-    options: {
-      json: { type: "boolean" },
-      ...KLINE_FILE_OPTIONS,
-      ...ANALYZER_OPTIONS,
-    },
-  });
-  if (values.help) {
-    console.log(HELP);
-    return;
-  }
-  const config = await analyzerConfigFromOptions(values);
-  const loaded = await loadCliKlineFile(positionals, values);
-  const signals = analyzeSeries(loaded.series, config);
-  const out = new LineWriter();
-  if (values.json) {
-    for (const s of signals) {
-      out.line(JSON.stringify(signalRecord(s, loaded.symbol, loaded.interval)));
-    }
-    out.flush();
-    return;
-  }
-  out.line(
-    [
-      "time (UTC)      ",
-      "dir  ",
-      "entry     ",
-      "stop      ",
-      "tp1       ",
-      "tp2       ",
-      "tp3       ",
-      "conf",
-      "methods",
-    ].join(" "),
-  );
+/** The table for one file's signals (header first). */
+export function signalTable(signals: readonly Signal[]): string[] {
+  const d = priceDecimals(signals.flatMap((s) => [s.entry, s.stopLoss, ...s.takeProfits]));
+  const rows = [
+    ["time (UTC)", "dir", "entry", "stop", "tp1", "tp2", "tp3", "conf", "methods", "reason"],
+  ];
   for (const s of signals) {
-    const methods = s.contributions.filter((c) => c.share > 0)
-      .map((c) => `${c.method} ${Math.round(c.share * 100)}%`).join(", ");
-    out.line([
+    rows.push([
       new Date(s.time).toISOString().slice(0, 16).replace("T", " "),
-      s.direction.padEnd(5),
-      p(s.entry).padEnd(10),
-      p(s.stopLoss).padEnd(10),
-      ...s.takeProfits.map((t) => p(t).padEnd(10)),
+      s.direction,
+      formatPrice(s.entry, d),
+      formatPrice(s.stopLoss, d),
+      ...s.takeProfits.map((t) => formatPrice(t, d)),
       s.confidence.toFixed(2),
-      methods,
-    ].join(" "));
+      s.contributions.filter((c) => c.share > 0)
+        .map((c) => `${c.method} ${Math.round(c.share * 100)}%`).join(", "),
+      shortReason(s),
+    ]);
   }
-  const n = loaded.series.length;
-  const days = n > 1 ? (loaded.series.openTime[n - 1] - loaded.series.openTime[0]) / 86_400_000 : 0;
-  const perMonth = days > 0 ? (signals.length / days) * 30.44 : 0;
-  out.line(
-    `${signals.length} signals over ${n} candles (${loaded.symbol ?? "?"} ${
-      loaded.interval ?? "?"
-    }), ${perMonth.toFixed(1)} per month`,
-  );
+  return alignTable(rows, "ll      ll");
+}
+
+/** Runs `deno task signals`. */
+export async function main(args: string[]): Promise<void> {
+  const { values, positionals } = parseCli(args, HELP, {
+    json: { type: "boolean" },
+    last: { type: "string" },
+    ...KLINE_INPUT_OPTIONS,
+    ...ANALYZER_OPTIONS,
+  });
+  const last = values.last === undefined ? null : positiveInt("last", values.last);
+  const config = await analyzerConfigFromOptions(values);
+  const files = await loadKlineInputs(positionals, values);
+  const out = new LineWriter();
+  for (const [i, f] of files.entries()) {
+    const all = analyzeSeries(f.series, config);
+    const signals = last === null ? all : all.slice(-last);
+    if (values.json) {
+      for (const s of signals) out.line(JSON.stringify(signalRecord(s, f.symbol, f.interval)));
+      continue;
+    }
+    if (files.length > 1) out.line(`${i > 0 ? "\n" : ""}${f.path}`);
+    if (signals.length > 0) { for (const l of signalTable(signals)) out.line(l); }
+    const n = f.series.length;
+    const days = n > 1 ? (f.series.openTime[n - 1] - f.series.openTime[0]) / 86_400_000 : 0;
+    const perMonth = days > 0 ? (all.length / days) * 30.44 : 0;
+    const shown = signals.length < all.length ? ` (showing the last ${signals.length})` : "";
+    out.line(
+      `${all.length} signals${shown} over ${n} candles (${f.symbol ?? "symbol unknown"} ${
+        f.interval ?? "interval unknown"
+      }), ${perMonth.toFixed(1)} per month`,
+    );
+  }
   out.flush();
-});
+}
+
+if (import.meta.main) await runCli(main);

@@ -5,6 +5,8 @@
  * Env: CI=true makes missing pg_cron/pgTAP a failure instead of a skip.
  */
 
+import { HelpRequested, runCli } from "./lib/cli/run_cli.ts";
+
 import { existsSync } from "node:fs";
 
 interface Counts {
@@ -49,7 +51,15 @@ async function runDenoTests(env: Record<string, string>, filters: string[]): Pro
   return counts;
 }
 
-async function main(): Promise<number> {
+const HELP = `usage: deno task test [deno test arguments...]
+Starts a throwaway Postgres, runs every Deno test and (with no arguments) the pgTAP suite, and ends
+with one line "N passed, N failed[, N skipped]". Arguments go to \`deno test\` (e.g. a folder
+tests/cli/ or --filter "name"). Env CI=true: missing pg_cron or pgTAP is a failure.`;
+
+async function main(args: string[]): Promise<number> {
+  const end = args.indexOf("--");
+  const head = end < 0 ? args : args.slice(0, end);
+  if (head.includes("--help") || head.includes("-h")) throw new HelpRequested(HELP);
   const total: Counts = { passed: 0, failed: 0, skipped: 0 };
   const add = (c: Counts) => {
     total.passed += c.passed;
@@ -72,8 +82,8 @@ async function main(): Promise<number> {
     }
   }
   try {
-    add(await runDenoTests(env, Deno.args));
-    if (db && Deno.args.length === 0) {
+    add(await runDenoTests(env, args));
+    if (db && args.length === 0) {
       if (db.pgTap) {
         const r = await harness.runPgTap(db);
         console.log(r.output);
@@ -91,4 +101,4 @@ async function main(): Promise<number> {
   return total.failed === 0 && total.passed > 0 ? 0 : 1;
 }
 
-Deno.exit(await main());
+if (import.meta.main) await runCli(main);

@@ -6,18 +6,25 @@
  *   3. `supabase db lint --db-url --fail-on error`,
  *   4. every migration re-run once more over the applied schema (they are written to be re-runnable),
  *   5. `supabase db reset --db-url` (drops and re-applies migrations + seed).
- * Prints one line per step and exits non-zero on the first failure.
+ * Prints one line per step (or one JSON object with `--json`); exit code 1 when a step failed.
  *
- * Usage: deno run -A scripts/db/cli_check.ts
+ * Usage: `deno task db:cli-check [--json]`
  */
 
+import { parseCli, repoRoot, runCli, UsageError } from "../lib/cli/run_cli.ts";
 import { startTestDatabase } from "./harness.ts";
 import { applyDatabase } from "./migrate.ts";
 
 /** The Supabase CLI version this project is checked with. */
 export const SUPABASE_CLI_VERSION = "2.117.0";
 
-const ROOT = new URL("../../", import.meta.url).pathname;
+const HELP = `usage: deno task db:cli-check [--json]
+Runs the Supabase CLI (supabase@${SUPABASE_CLI_VERSION}, installed into .cache/ on first use) against a fresh
+throwaway database: migration up (twice), db lint --fail-on error, every migration re-run over the
+applied schema, db reset. Needs Postgres binaries and npm. Exit code 1 when a step fails.
+  --json   one JSON object {steps: [{name, ok, detail}], failed} instead of text lines`;
+
+const ROOT = repoRoot();
 const CLI_DIR = `${ROOT}.cache/supabase-cli`;
 const CLI = `${CLI_DIR}/node_modules/.bin/supabase`;
 
@@ -67,13 +74,28 @@ async function cli(args: string[]): Promise<{ ok: boolean; text: string }> {
   return { ok: out.success, text };
 }
 
-/** Runs every check; returns the number of failed steps. */
-export async function runCliChecks(log: (line: string) => void = console.log): Promise<number> {
+/** One checked step. */
+export interface CheckStep {
+  name: string;
+  ok: boolean;
+  /** The CLI's output when the step failed, else "". */
+  detail: string;
+}
+
+/**
+ * Runs every check; returns the number of failed steps. `log` receives progress lines, `onStep` each
+ * step's result (default: printed as `ok: <name>` / `FAILED: <name>` and the output).
+ */
+export async function runCliChecks(
+  log: (line: string) => void = console.log,
+  onStep: (s: CheckStep) => void = (s) =>
+    log(`${s.ok ? "ok" : "FAILED"}: ${s.name}${s.detail ? `\n${s.detail}` : ""}`),
+): Promise<number> {
   await ensureSupabaseCli(log);
   const db = await startTestDatabase({ empty: true });
   let failed = 0;
   const step = (name: string, ok: boolean, detail = "") => {
-    log(`${ok ? "ok" : "FAILED"}: ${name}${detail ? `\n${detail}` : ""}`);
+    onStep({ name, ok, detail });
     if (!ok) failed++;
     return ok;
   };
@@ -108,8 +130,19 @@ export async function runCliChecks(log: (line: string) => void = console.log): P
   return failed;
 }
 
-if (import.meta.main) {
+/** Runs `deno task db:cli-check`; returns 1 when a step failed. */
+export async function main(args: string[]): Promise<number> {
+  const { values, positionals } = parseCli(args, HELP, { json: { type: "boolean" } });
+  if (positionals.length) throw new UsageError(`unexpected argument ${positionals[0]}`);
+  if (values.json) {
+    const steps: CheckStep[] = [];
+    const failed = await runCliChecks((l) => console.error(l), (s) => steps.push(s));
+    console.log(JSON.stringify({ steps, failed }));
+    return failed ? 1 : 0;
+  }
   const failed = await runCliChecks();
   console.log(failed ? `cli-check: ${failed} step(s) failed` : "cli-check: all steps passed");
-  Deno.exit(failed ? 1 : 0);
+  return failed ? 1 : 0;
 }
+
+if (import.meta.main) await runCli(main);

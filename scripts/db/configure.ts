@@ -4,73 +4,90 @@
  * the key itself never leaves the database). Stored in Vault when the database has it (Supabase),
  * else in private.config. Optionally opens/closes signals to anon.
  *
- * Usage: deno task db:configure --functions-url https://<ref>.supabase.co/functions/v1 --secret <s>
- *          [--db-url URL] [--anon-signals on|off]
- * Defaults: --db-url from env DATABASE_URL (or SUPABASE_DB_URL), --secret from env WAKE_SECRET.
+ * Usage: `deno task db:configure [--db-url URL] --functions-url URL --secret S [--anon-signals on|off]
+ * [--json]`; URL defaults to env SUPABASE_DB_URL (alias DATABASE_URL), the secret to env WAKE_SECRET.
  */
 
-import postgres from "postgres";
-import { parseArgs } from "node:util";
+import { DB_URL_HELP, DB_URL_OPTIONS, dbUrlFrom, withSql } from "../lib/cli/database.ts";
+import { parseCli, runCli, UsageError } from "../lib/cli/run_cli.ts";
+
+const HELP =
+  `usage: deno task db:configure [--db-url URL] --functions-url URL --secret S [--anon-signals on|off] [--json]
+Sets where the database's wake-ups go (Vault on Supabase, else private.config), and/or opens or
+closes read access to signals for anon.
+${DB_URL_HELP}
+  --functions-url URL   Edge Functions base URL, e.g. https://<ref>.supabase.co/functions/v1
+  --secret S            shared wake-up secret, at least 16 characters (default: env WAKE_SECRET)
+  --anon-signals on|off let anon read signals (on) or not (off)
+  --json                print one JSON object instead of text`;
 
 /** Calls private.configure_functions; returns where the settings were stored ("vault" or "private.config"). */
-export async function configureFunctions(
+export function configureFunctions(
   dbUrl: string,
   functionsUrl: string,
   secret: string,
 ): Promise<string> {
-  const sql = postgres(dbUrl, { max: 1, onnotice: () => {} });
-  try {
+  return withSql(dbUrl, async (sql) => {
     const [r] = await sql`select private.configure_functions(${functionsUrl}, ${secret}) as stored`;
     return r.stored as string;
-  } finally {
-    await sql.end();
-  }
+  });
 }
 
 /** Opens (true) or closes (false) read access to signals for anon; returns the new state. */
-export async function setAnonSignals(dbUrl: string, open: boolean): Promise<boolean> {
-  const sql = postgres(dbUrl, { max: 1, onnotice: () => {} });
-  try {
+export function setAnonSignals(dbUrl: string, open: boolean): Promise<boolean> {
+  return withSql(dbUrl, async (sql) => {
     const [r] = await sql`select private.set_anon_signals(${open}) as open`;
     return r.open as boolean;
-  } finally {
-    await sql.end();
+  });
+}
+
+/** Runs `deno task db:configure`: checks every option first, then changes the database. */
+export async function main(args: string[]): Promise<void> {
+  const { values } = parseCli(args, HELP, {
+    ...DB_URL_OPTIONS,
+    "functions-url": { type: "string" },
+    secret: { type: "string" },
+    "anon-signals": { type: "string" },
+    json: { type: "boolean" },
+  });
+  const functionsUrl = values["functions-url"];
+  const anon = values["anon-signals"];
+  if (functionsUrl === undefined && anon === undefined) {
+    throw new UsageError(
+      "nothing to do: pass --functions-url URL --secret S, and/or --anon-signals on|off (see --help)",
+    );
+  }
+  if (anon !== undefined && anon !== "on" && anon !== "off") {
+    throw new UsageError(`--anon-signals: expected on or off, got ${anon}`);
+  }
+  let secret: string | undefined;
+  if (functionsUrl !== undefined) {
+    if (!/^https?:\/\/\S+$/.test(functionsUrl)) {
+      throw new UsageError(`--functions-url: expected an http(s) URL, got ${functionsUrl}`);
+    }
+    secret = values.secret ?? envSecret();
+    if (secret === undefined) throw new UsageError("--secret: pass --secret S or set WAKE_SECRET");
+  }
+  const url = dbUrlFrom(values);
+  const result: { stored?: string; anonSignals?: boolean } = {};
+  if (functionsUrl !== undefined && secret !== undefined) {
+    result.stored = await configureFunctions(url, functionsUrl, secret);
+  }
+  if (anon !== undefined) result.anonSignals = await setAnonSignals(url, anon === "on");
+  if (values.json) {
+    console.log(JSON.stringify(result));
+    return;
+  }
+  if (result.stored !== undefined) {
+    console.log(`wake-ups go to ${functionsUrl} (URL and secret stored in ${result.stored})`);
+  }
+  if (result.anonSignals !== undefined) {
+    console.log(`anon ${result.anonSignals ? "can" : "cannot"} read signals`);
   }
 }
 
-if (import.meta.main) {
-  const { values } = parseArgs({
-    args: Deno.args,
-    options: {
-      "db-url": { type: "string" },
-      "functions-url": { type: "string" },
-      secret: { type: "string" },
-      "anon-signals": { type: "string" },
-    },
-  });
-  const dbUrl = values["db-url"] ?? Deno.env.get("DATABASE_URL") ?? Deno.env.get("SUPABASE_DB_URL");
-  const secret = values.secret ?? Deno.env.get("WAKE_SECRET");
-  const fail = (msg: string): never => {
-    console.error(`db:configure: ${msg}`);
-    Deno.exit(2);
-  };
-  if (!dbUrl) fail("pass --db-url URL or set DATABASE_URL");
-  if (!values["functions-url"] && !values["anon-signals"]) {
-    fail("pass --functions-url URL --secret S (or env WAKE_SECRET), and/or --anon-signals on|off");
-  }
-  try {
-    if (values["functions-url"]) {
-      if (!secret) fail("pass --secret S or set WAKE_SECRET");
-      const stored = await configureFunctions(dbUrl!, values["functions-url"], secret!);
-      console.log(JSON.stringify({ level: "info", msg: "functions configured", stored }));
-    }
-    if (values["anon-signals"]) {
-      const v = values["anon-signals"];
-      if (v !== "on" && v !== "off") fail("--anon-signals takes on or off");
-      const open = await setAnonSignals(dbUrl!, v === "on");
-      console.log(JSON.stringify({ level: "info", msg: "anon signals access", open }));
-    }
-  } catch (e) {
-    fail((e as Error).message.split("\n")[0]);
-  }
+function envSecret(): string | undefined {
+  return Deno.env.get("WAKE_SECRET") || undefined;
 }
+
+if (import.meta.main) await runCli(main);

@@ -4,11 +4,20 @@
  * outcome in net._http_response (status, content, headers, timed_out, error_msg) and removes the
  * queue row — what pg_net's background worker does on Supabase. Like pg_net it never retries.
  *
- * Usage: deno run -A scripts/db/dispatcher.ts [--db-url URL]   (URL defaults to env DATABASE_URL)
+ * Usage: `deno task db:dispatcher [--db-url URL] [--json]` (URL defaults to env SUPABASE_DB_URL, alias
+ * DATABASE_URL); logs one line per request, as text or JSON; stops on SIGINT/SIGTERM.
  */
 
 import postgres from "postgres";
-import { parseArgs } from "node:util";
+import { DB_URL_HELP, DB_URL_OPTIONS, dbErrorMessage, dbUrlFrom } from "../lib/cli/database.ts";
+import { consoleLogger, LOG_HELP, LOG_OPTIONS, type Logger } from "../lib/cli/log.ts";
+import { parseCli, runCli, UsageError } from "../lib/cli/run_cli.ts";
+
+const HELP = `usage: deno task db:dispatcher [--db-url URL] [--json]
+Local stand-in for pg_net's worker: sends the requests queued in net.http_request_queue and records
+each response in net._http_response. Runs until Ctrl-C.
+${DB_URL_HELP}
+${LOG_HELP}`;
 
 /** Settings of a {@link NetDispatcher}. */
 export interface DispatcherOptions {
@@ -20,8 +29,8 @@ export interface DispatcherOptions {
   batchSize?: number;
   /** Responses older than this many hours are deleted, like pg_net's ttl (default 6). */
   responseTtlHours?: number;
-  /** Receives one JSON log line at a time. */
-  log?: (line: string) => void;
+  /** Receives one log entry per request sent or failed round. */
+  log?: Logger;
 }
 
 interface QueuedRequest {
@@ -46,7 +55,7 @@ interface HttpResponseRow {
 /** Sends queued pg_net requests from a local database (see module doc). */
 export class NetDispatcher {
   #sql: postgres.Sql;
-  #opts: Required<Omit<DispatcherOptions, "log">> & { log: (line: string) => void };
+  #opts: Required<Omit<DispatcherOptions, "log">> & { log: Logger };
   #timer: ReturnType<typeof setTimeout> | undefined;
   #running = false;
   #draining: Promise<number> | null = null;
@@ -62,7 +71,7 @@ export class NetDispatcher {
       responseTtlHours: opts.responseTtlHours ?? 6,
       log: opts.log ?? (() => {}),
     };
-    this.#sql = postgres(opts.url, { max: 3, onnotice: () => {} });
+    this.#sql = postgres(opts.url, { max: 3, connect_timeout: 10, onnotice: () => {} });
   }
 
   /** Starts listening and polling; resolves once the LISTEN is in place. */
@@ -131,9 +140,11 @@ export class NetDispatcher {
     }
     this.#draining = this.drainOnce()
       .catch((e) => {
-        this.#opts.log(
-          JSON.stringify({ level: "error", msg: "dispatcher drain failed", error: String(e) }),
-        );
+        this.#opts.log({
+          level: "error",
+          msg: "dispatcher drain failed",
+          error: dbErrorMessage(e, this.#opts.url),
+        });
         return 0;
       })
       .finally(() => {
@@ -176,7 +187,7 @@ export class NetDispatcher {
         row.error_msg = err.message.split("\n")[0];
       }
     }
-    this.#opts.log(JSON.stringify({
+    this.#opts.log({
       level: row.error_msg ? "warn" : "info",
       msg: "pg_net request sent",
       id: Number(r.id),
@@ -185,25 +196,31 @@ export class NetDispatcher {
       status: row.status_code,
       error: row.error_msg,
       ms: Math.round(performance.now() - started),
-    }));
+    });
     return row;
   }
 }
 
-if (import.meta.main) {
-  const { values } = parseArgs({ args: Deno.args, options: { "db-url": { type: "string" } } });
-  const url = values["db-url"] ?? Deno.env.get("DATABASE_URL");
-  if (!url) {
-    console.error("dispatcher: pass --db-url URL or set DATABASE_URL");
-    Deno.exit(2);
+/** Runs `deno task db:dispatcher` until SIGINT/SIGTERM. */
+export async function main(args: string[]): Promise<void> {
+  const { values, positionals } = parseCli(args, HELP, { ...DB_URL_OPTIONS, ...LOG_OPTIONS });
+  if (positionals.length) throw new UsageError(`unexpected argument ${positionals[0]}`);
+  const url = dbUrlFrom(values);
+  const log = consoleLogger(values.json ?? false);
+  const d = new NetDispatcher({ url, log });
+  try {
+    await d.start();
+  } catch (e) {
+    await d.stop().catch(() => {});
+    throw new UsageError(dbErrorMessage(e, url));
   }
-  const d = new NetDispatcher({ url, log: (l) => console.log(l) });
-  await d.start();
-  console.log(JSON.stringify({ level: "info", msg: "pg_net dispatcher running" }));
-  const shutdown = async () => {
-    await d.stop();
-    Deno.exit(0);
-  };
-  Deno.addSignalListener("SIGINT", shutdown);
-  Deno.addSignalListener("SIGTERM", shutdown);
+  log({ level: "info", msg: "pg_net dispatcher running" });
+  await new Promise<void>((resolve) => {
+    Deno.addSignalListener("SIGINT", resolve);
+    Deno.addSignalListener("SIGTERM", resolve);
+  });
+  await d.stop();
+  log({ level: "info", msg: "pg_net dispatcher stopped" });
 }
+
+if (import.meta.main) await runCli(main);

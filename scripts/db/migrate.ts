@@ -3,12 +3,21 @@
  * migration in supabase/migrations not yet recorded in supabase_migrations.schema_migrations (the
  * Supabase CLI's own history table, so `supabase migration up` agrees), and optionally seed.sql.
  *
- * Usage: deno run -A scripts/db/migrate.ts [--db-url URL] [--seed] [--force] [--prelude-only]
- *   (URL defaults to env DATABASE_URL)
+ * Usage: `deno task db:migrate [--db-url URL] [--force] [--prelude-only] [--json]` (the task adds
+ * --seed; URL defaults to env SUPABASE_DB_URL, alias DATABASE_URL).
  */
 
-import postgres from "postgres";
-import { parseArgs } from "node:util";
+import { DB_URL_HELP, DB_URL_OPTIONS, dbUrlFrom, withSql } from "../lib/cli/database.ts";
+import { parseCli, repoRoot, runCli } from "../lib/cli/run_cli.ts";
+
+const HELP = `usage: deno task db:migrate [--db-url URL] [--force] [--prelude-only] [--json]
+Applies the local prelude (plain Postgres only, never on Supabase), every migration in
+supabase/migrations not yet recorded in supabase_migrations.schema_migrations, and supabase/seed.sql.
+${DB_URL_HELP}
+  --seed          also run supabase/seed.sql (the task passes it)
+  --force         re-run every migration, even those recorded as applied (they are re-runnable)
+  --prelude-only  apply the local prelude alone (before \`supabase migration up\`)
+  --json          print one JSON object ({prelude, files}) instead of text`;
 
 /** Options for {@link applyDatabase}. */
 export interface ApplyOptions {
@@ -32,12 +41,15 @@ export interface ApplyResult {
   files: string[];
 }
 
-/** Applies prelude (plain Postgres only), pending migrations and optionally the seed to `url`. */
-export async function applyDatabase(url: string, opts: ApplyOptions): Promise<ApplyResult> {
-  const log = opts.log ?? (() => {});
-  const sql = postgres(url, { max: 1, onnotice: () => {} });
-  const files: string[] = [];
-  try {
+/**
+ * Applies prelude (plain Postgres only), pending migrations and optionally the seed to `url`.
+ * Throws Error `<file>: <message>` when a file fails, and a one-line UsageError (from withSql) when
+ * the database cannot be reached.
+ */
+export function applyDatabase(url: string, opts: ApplyOptions): Promise<ApplyResult> {
+  return withSql(url, async (sql) => {
+    const log = opts.log ?? (() => {});
+    const files: string[] = [];
     const run = async (rel: string) => {
       const text = await Deno.readTextFile(`${opts.root}${rel}`);
       try {
@@ -71,13 +83,11 @@ export async function applyDatabase(url: string, opts: ApplyOptions): Promise<Ap
       await run(`supabase/migrations/${f}`);
       await sql`insert into supabase_migrations.schema_migrations (version, name)
         values (${m[1]}, ${m[2]}) on conflict (version) do nothing`;
-      log(`db: migration ${f}`);
+      log(`migration ${f} applied`);
     }
     if (opts.seed) await run("supabase/seed.sql");
     return { prelude: !supabase, files };
-  } finally {
-    await sql.end();
-  }
+  });
 }
 
 async function sqlFiles(dir: string): Promise<string[]> {
@@ -92,32 +102,33 @@ async function sqlFiles(dir: string): Promise<string[]> {
   return names.sort();
 }
 
-if (import.meta.main) {
-  const { values } = parseArgs({
-    args: Deno.args,
-    options: {
-      "db-url": { type: "string" },
-      seed: { type: "boolean", default: false },
-      force: { type: "boolean", default: false },
-      "prelude-only": { type: "boolean", default: false },
-    },
+/** Runs `deno task db:migrate`. */
+export async function main(args: string[]): Promise<void> {
+  const { values } = parseCli(args, HELP, {
+    ...DB_URL_OPTIONS,
+    seed: { type: "boolean" },
+    force: { type: "boolean" },
+    "prelude-only": { type: "boolean" },
+    json: { type: "boolean" },
   });
-  const url = values["db-url"] ?? Deno.env.get("DATABASE_URL");
-  if (!url) {
-    console.error("migrate: pass --db-url URL or set DATABASE_URL");
-    Deno.exit(2);
+  const url = dbUrlFrom(values);
+  const r = await applyDatabase(url, {
+    root: repoRoot(),
+    seed: values.seed,
+    force: values.force,
+    migrations: !values["prelude-only"],
+    log: values.json ? undefined : (l) => console.log(l),
+  });
+  if (values.json) {
+    console.log(JSON.stringify(r));
+    return;
   }
-  try {
-    const r = await applyDatabase(url, {
-      root: new URL("../../", import.meta.url).pathname,
-      seed: values.seed,
-      force: values.force,
-      migrations: !values["prelude-only"],
-      log: (l) => console.error(l),
-    });
-    console.log(JSON.stringify({ level: "info", msg: "database applied", ...r }));
-  } catch (e) {
-    console.error(`migrate: ${(e as Error).message}`);
-    Deno.exit(1);
-  }
+  const migrations = r.files.filter((f) => f.startsWith("supabase/migrations/")).length;
+  console.log(
+    `database ready: ${r.prelude ? "local prelude applied, " : ""}${migrations} migration${
+      migrations === 1 ? "" : "s"
+    } applied${r.files.includes("supabase/seed.sql") ? ", seed applied" : ""}`,
+  );
 }
+
+if (import.meta.main) await runCli(main);

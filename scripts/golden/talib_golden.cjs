@@ -2,9 +2,9 @@
 /**
  * Writes TA-Lib golden values for the indicator tests (tests/fixtures/golden/*.json).
  *
- * Needs Node 20 and npm `talib@1.1.6` (TA-Lib's C sources built with node-gyp), installed outside the
- * tracked tree:  npm i --prefix .cache/talib talib@1.1.6
- * Run from the repository root:  node scripts/golden/talib_golden.cjs
+ * Needs Node 20 and npm `talib@1.1.6` (TA-Lib's C sources built with node-gyp: python3, g++),
+ * installed outside the tracked tree into .cache/talib on first use (`npm i --no-save --prefix
+ * .cache/talib talib@1.1.6`). Run: `deno task golden` (or `node scripts/golden/talib_golden.cjs`).
  * Override the talib location with TALIB_DIR=/path/to/node_modules/talib.
  *
  * Each output file holds, per indicator, an array aligned to the input bars: null during TA-Lib's
@@ -14,6 +14,12 @@
 
 const fs = require("node:fs");
 const path = require("node:path");
+const { spawnSync } = require("node:child_process");
+
+const HELP = `usage: deno task golden
+Regenerates the TA-Lib golden values in tests/fixtures/golden/ from the Binance fixtures.
+Installs npm talib@1.1.6 into .cache/talib on first use (needs Node 20, python3, g++).
+Env TALIB_DIR=/path/to/node_modules/talib uses another build.`;
 
 const ROOT = path.resolve(__dirname, "..", "..");
 const TALIB_DIR = process.env.TALIB_DIR ??
@@ -27,11 +33,33 @@ const FIXTURES = [
 ];
 
 function loadTalib() {
+  if (
+    !process.env.TALIB_DIR && !fs.existsSync(path.join(TALIB_DIR, "build", "Release", "talib.node"))
+  ) {
+    console.error("golden: installing talib@1.1.6 into .cache/talib");
+    const r = spawnSync(
+      "npm",
+      [
+        "i",
+        "--no-save",
+        "--no-audit",
+        "--no-fund",
+        "--prefix",
+        path.join(ROOT, ".cache", "talib"),
+        "talib@1.1.6",
+      ],
+      { stdio: ["ignore", "ignore", "inherit"] },
+    );
+    if (r.status !== 0) {
+      console.error("error: npm i talib@1.1.6 failed (needs python3 and g++ for node-gyp)");
+      process.exit(1);
+    }
+  }
   try {
     return require(path.join(TALIB_DIR, "build", "Release", "talib.node"));
   } catch (err) {
     console.error(
-      `talib_golden: cannot load talib from ${TALIB_DIR} (run: npm i --prefix .cache/talib talib@1.1.6): ${err.message}`,
+      `error: cannot load talib from ${TALIB_DIR}: ${err.message.split("\n")[0]}`,
     );
     process.exit(1);
   }
@@ -124,4 +152,12 @@ function main() {
   }
 }
 
-main();
+const args = process.argv.slice(2);
+if (args.includes("--help") || args.includes("-h")) {
+  console.log(HELP);
+} else if (args.length) {
+  console.error(`error: unexpected argument ${args[0]} (see --help)`);
+  process.exit(1);
+} else {
+  main();
+}

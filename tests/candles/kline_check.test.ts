@@ -1,8 +1,7 @@
 /** The kline check tool: summary lines, argument parsing and its exit code on a bad file. */
 
 import assert from "node:assert/strict";
-import { UsageError } from "../../scripts/lib/cli/run_cli.ts";
-import { parseCheckArgs, summarizeKlines } from "../../scripts/klines_check.ts";
+import { summarizeKlines } from "../../scripts/klines_check.ts";
 import { loadKlineFile } from "../../scripts/lib/klines/load_klines.ts";
 import { fixturePath } from "./fixture.ts";
 
@@ -14,16 +13,6 @@ Deno.test("the summary of a real fixture names its span, gaps and early-closing 
     `${REST}: BTCUSDT 4h rest-json, 540 candles 2021-01-01T00:00Z .. 2021-03-31T20:00Z, no gaps, ` +
       "1 closed early, 0 with zero volume",
   );
-});
-
-Deno.test("check arguments take --symbol and --interval and reject unknown options", () => {
-  assert.deepEqual(parseCheckArgs(["--interval", "4h", "a.json", "dir"]), {
-    paths: ["a.json", "dir"],
-    opts: { interval: "4h" },
-  });
-  assert.throws(() => parseCheckArgs([]), UsageError);
-  assert.throws(() => parseCheckArgs(["--symbol"]), /--symbol needs a value/);
-  assert.throws(() => parseCheckArgs(["--fast", "a.json"]), /unknown option --fast/);
 });
 
 Deno.test("the check tool prints one error line and exits 1 on a bad file", async () => {

@@ -159,7 +159,7 @@ Deno.test("unreadable, empty, unrecognised and invalid JSON files get one-line e
     `${md}: unrecognised kline file (expected a JSON array of Binance REST rows, a CSV with the ` +
       "header open_time,open,high,low,close,volume, or a 12-column Binance archive CSV)",
     null,
-    "file",
+    "format",
   );
   const cut = await tempFile("cut.json", '[[1704067200000,"1"');
   await assert.rejects(

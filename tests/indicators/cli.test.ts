@@ -33,6 +33,8 @@ Deno.test("--json prints one object per bar with the library's exact values and 
   assert.equal(lines.length, s.length);
   for (let i = 0; i < s.length; i++) {
     const want = {
+      symbol: "BTCUSDT",
+      interval: "1h",
       openTime: s.openTime[i],
       time: new Date(s.openTime[i]).toISOString(),
       rsi14: j(ind.rsi14[i]),
@@ -98,7 +100,7 @@ Deno.test("bad options are a one-line error and exit code 1", async () => {
       [FILE, "--last", "0"],
       [FILE, "--last", "abc"],
       [FILE, "--bogus"],
-      [FILE, "--json", "--all"],
+      [FILE, "--all", "--last", "3"],
       [FILE, "--interval", "7h"],
       [],
     ]

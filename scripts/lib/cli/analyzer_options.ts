@@ -1,7 +1,9 @@
 /** Turns command-line options into a validated analyzer config (shared by `signals` and `backtest`). */
 
 import { type AnalyzerConfig, parseAnalyzerConfig } from "../../../shared/signals/config.ts";
-import { UsageError } from "./run_cli.ts";
+import { signalReach } from "../../../shared/signals/can_signal.ts";
+import { numberOption } from "./numbers.ts";
+import { note, UsageError } from "./run_cli.ts";
 
 /** Option names (for `node:util` parseArgs) that set analyzer settings. */
 export const ANALYZER_OPTIONS = {
@@ -26,13 +28,11 @@ export const ANALYZER_HELP = `Analyzer settings:
   --tp-atr <a,b,c>          take-profit distances in ATRs (default 4,6,8)
   --no-wyckoff | --no-elliott | --no-indicators   disable a method`;
 
-function num(name: string, v: string): number {
-  const n = Number(v);
-  if (v.trim() === "" || !Number.isFinite(n)) throw new UsageError(`--${name}: not a number: ${v}`);
-  return n;
-}
-
-/** Builds the config from parsed option values; bad values throw a one-line {@link UsageError}. */
+/**
+ * Builds the config from parsed option values. Bad values throw a one-line {@link UsageError} (every
+ * bad field of a config file at once); settings that can never produce a signal are refused with the
+ * reason, and settings that are silently capped are noted on stderr.
+ */
 export async function analyzerConfigFromOptions(
   values: Record<string, string | boolean | undefined>,
 ): Promise<AnalyzerConfig> {
@@ -55,23 +55,42 @@ export async function analyzerConfigFromOptions(
   }
   const c: Record<string, unknown> = { ...base };
   const s = (k: string) => typeof values[k] === "string" ? values[k] as string : undefined;
-  if (s("min-confidence")) c.minConfidence = num("min-confidence", s("min-confidence")!);
-  if (s("min-agreeing")) c.minAgreeing = num("min-agreeing", s("min-agreeing")!);
-  if (s("cooldown")) c.cooldownBars = num("cooldown", s("cooldown")!);
-  if (s("stop-atr")) c.stopAtr = num("stop-atr", s("stop-atr")!);
-  if (s("tp-atr")) {
-    const parts = s("tp-atr")!.split(",");
-    if (parts.length !== 3) throw new UsageError(`--tp-atr: expected three numbers like 4,6,8`);
-    c.takeProfitAtr = parts.map((p) => num("tp-atr", p));
+  const flags: [string, string][] = [
+    ["min-confidence", "minConfidence"],
+    ["min-agreeing", "minAgreeing"],
+    ["cooldown", "cooldownBars"],
+    ["stop-atr", "stopAtr"],
+  ];
+  for (const [flag, key] of flags) {
+    const v = s(flag);
+    if (v !== undefined) c[key] = numberOption(flag, v);
   }
-  const methods = { ...(base.methods as Record<string, unknown> ?? {}) };
+  const tp = s("tp-atr");
+  if (tp !== undefined) {
+    const parts = tp.split(",");
+    if (parts.length !== 3) throw new UsageError(`--tp-atr: expected three numbers like 4,6,8`);
+    c.takeProfitAtr = parts.map((p) => numberOption("tp-atr", p));
+  }
+  const baseMethods = base.methods;
+  const methods: Record<string, unknown> =
+    typeof baseMethods === "object" && baseMethods !== null && !Array.isArray(baseMethods)
+      ? { ...baseMethods }
+      : {};
   if (values["no-wyckoff"]) methods.wyckoff = false;
   if (values["no-elliott"]) methods.elliott = false;
   if (values["no-indicators"]) methods.indicators = false;
   if (Object.keys(methods).length) c.methods = methods;
+  let config: AnalyzerConfig;
   try {
-    return parseAnalyzerConfig(c);
+    config = parseAnalyzerConfig(c);
   } catch (e) {
-    throw new UsageError((e as Error).message);
+    const where = typeof values.config === "string" ? `--config ${values.config}: ` : "";
+    throw new UsageError(`${where}${(e as Error).message}`);
   }
+  const reach = signalReach(config);
+  if (reach.never !== null) {
+    throw new UsageError(`these settings can never produce a signal: ${reach.never}`);
+  }
+  for (const w of reach.warnings) note(`warning: ${w}`);
+  return config;
 }

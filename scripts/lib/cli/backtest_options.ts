@@ -1,10 +1,11 @@
 /** Command-line options of `deno task backtest`: costs, sizing, exits, date range and evaluation mode. */
 
-import { isInterval } from "../../../shared/candles/intervals.ts";
+import { INTERVALS, isInterval } from "../../../shared/candles/intervals.ts";
 import type { Interval } from "../../../shared/candles/intervals.ts";
 import type { EvaluationOptions } from "../../../shared/backtest/evaluate.ts";
 import { type BacktestSettings, parseBacktestSettings } from "../../../shared/backtest/settings.ts";
 import type { SplitSpec } from "../../../shared/backtest/windows.ts";
+import { numberOption } from "./numbers.ts";
 import { UsageError } from "./run_cli.ts";
 
 /** Option names (for `node:util` parseArgs) of the backtest settings and evaluation mode. */
@@ -54,12 +55,6 @@ export interface BacktestCliOptions {
   resample: Interval | null;
 }
 
-function num(name: string, v: string): number {
-  const n = Number(v);
-  if (v.trim() === "" || !Number.isFinite(n)) throw new UsageError(`--${name}: not a number: ${v}`);
-  return n;
-}
-
 /** Parses a UTC date or date-time (`2024-03-01`, `2024-03-01T12:00`, or with an explicit zone). */
 export function parseUtcDate(name: string, v: string): number {
   if (!/^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/.test(v)) {
@@ -80,28 +75,28 @@ export function backtestOptionsFromValues(
 ): BacktestCliOptions {
   const s = (k: string) => typeof values[k] === "string" ? values[k] as string : undefined;
   const raw: Record<string, unknown> = {};
-  if (s("equity") !== undefined) raw.initialEquity = num("equity", s("equity")!);
+  if (s("equity") !== undefined) raw.initialEquity = numberOption("equity", s("equity")!);
   if (s("risk") !== undefined) {
-    const v = num("risk", s("risk")!);
+    const v = numberOption("risk", s("risk")!);
     if (!(v > 0 && v <= 100)) throw new UsageError(`--risk: percent must be in (0, 100], got ${v}`);
     raw.riskFraction = v / 100;
   }
-  if (s("leverage") !== undefined) raw.maxLeverage = num("leverage", s("leverage")!);
+  if (s("leverage") !== undefined) raw.maxLeverage = numberOption("leverage", s("leverage")!);
   if (s("fee") !== undefined) {
-    const v = num("fee", s("fee")!);
+    const v = numberOption("fee", s("fee")!);
     if (!(v >= 0 && v <= 10)) throw new UsageError(`--fee: percent must be in [0, 10], got ${v}`);
     raw.feeRate = v / 100;
   }
-  if (s("slippage") !== undefined) raw.slippageBps = num("slippage", s("slippage")!);
+  if (s("slippage") !== undefined) raw.slippageBps = numberOption("slippage", s("slippage")!);
   if (s("scale-out") !== undefined) {
     const parts = s("scale-out")!.split(",");
     if (parts.length !== 3) {
       throw new UsageError("--scale-out: expected three shares like 0.5,0.3,0.2");
     }
-    raw.scaleOut = parts.map((p) => num("scale-out", p));
+    raw.scaleOut = parts.map((p) => numberOption("scale-out", p));
   }
   if (values["no-break-even"]) raw.breakEvenAfterTp1 = false;
-  if (s("time-stop") !== undefined) raw.timeStopBars = num("time-stop", s("time-stop")!);
+  if (s("time-stop") !== undefined) raw.timeStopBars = numberOption("time-stop", s("time-stop")!);
   let settings: BacktestSettings;
   try {
     settings = parseBacktestSettings(raw);
@@ -134,7 +129,7 @@ export function backtestOptionsFromValues(
     evaluation.split = spec;
   }
   if (s("walk-forward") !== undefined) {
-    const k = num("walk-forward", s("walk-forward")!);
+    const k = numberOption("walk-forward", s("walk-forward")!);
     if (!Number.isInteger(k) || k < 1 || k > 50) {
       throw new UsageError(
         `--walk-forward: expected a number of folds from 1 to 50, got ${s("walk-forward")}`,
@@ -150,7 +145,13 @@ export function backtestOptionsFromValues(
   let resample: Interval | null = null;
   if (s("resample") !== undefined) {
     const r = s("resample")!;
-    if (!isInterval(r)) throw new UsageError(`--resample: unknown interval ${r}`);
+    if (!isInterval(r)) {
+      throw new UsageError(
+        `--resample: unknown interval ${JSON.stringify(r)} (expected one of ${
+          INTERVALS.join(" ")
+        })`,
+      );
+    }
     resample = r;
   }
   return { settings, evaluation, from, to, resample };

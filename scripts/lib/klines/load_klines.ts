@@ -5,7 +5,7 @@ import { parseArchiveCsv } from "../../../shared/candles/archive_csv.ts";
 import { CandleError, type CandleRule } from "../../../shared/candles/errors.ts";
 import { findGaps, type Gap } from "../../../shared/candles/gaps.ts";
 import { inferInterval } from "../../../shared/candles/infer_interval.ts";
-import type { Interval } from "../../../shared/candles/intervals.ts";
+import { type Interval, nextOpenTime } from "../../../shared/candles/intervals.ts";
 import { parseOhlcvCsv } from "../../../shared/candles/ohlcv_csv.ts";
 import { parseRestKlines } from "../../../shared/candles/rest_klines.ts";
 import { seriesFromCandles } from "../../../shared/candles/series.ts";
@@ -26,12 +26,24 @@ export interface LoadedKlines {
   series: CandleSeries;
   /** Missing candles (empty when the interval is unknown). */
   gaps: Gap[];
+  /**
+   * The file's last candle when it had not closed yet at `now` (see {@link LoadKlineOptions}) and
+   * was therefore dropped from `candles` and `series`; else null.
+   */
+  unclosed: Candle | null;
 }
 
 /** Options for {@link loadKlineFile}; `interval` may be an unchecked string from a command line. */
 export interface LoadKlineOptions {
   symbol?: string;
   interval?: Interval | string;
+  /**
+   * The current time (ms). When given, a last candle whose close time is after it (the forming
+   * candle a live REST response always ends with) is dropped and returned as `unclosed`; an earlier
+   * candle closing after it is an error (rule `"close_time"`). Without a close time in the file, the
+   * close time is the next open time − 1 ms.
+   */
+  now?: number;
 }
 
 /**
@@ -44,10 +56,18 @@ export class KlineFileError extends Error {
   readonly path: string;
   /** 1-based kline row, or null. */
   readonly row: number | null;
-  /** Rule id (see CandleRule) or `"file"` (unreadable, empty, unknown format, bad JSON). */
-  readonly rule: CandleRule | "file";
+  /**
+   * Rule id (see CandleRule), `"file"` (unreadable, empty, bad JSON, no candles) or `"format"` (not
+   * a kline file: none of the formats the loader reads).
+   */
+  readonly rule: CandleRule | "file" | "format";
 
-  constructor(path: string, row: number | null, rule: CandleRule | "file", detail: string) {
+  constructor(
+    path: string,
+    row: number | null,
+    rule: CandleRule | "file" | "format",
+    detail: string,
+  ) {
     super(`${path}: ${row === null ? "" : `row ${row}: `}${detail.replace(/\s*\n\s*/g, " ")}`);
     this.name = "KlineFileError";
     this.path = path;
@@ -88,13 +108,16 @@ export function klinesFromText(
     throw new KlineFileError(
       path,
       null,
-      "file",
+      "format",
       "unrecognised kline file (expected a JSON array of Binance REST rows, a CSV with the header " +
         "open_time,open,high,low,close,volume, or a 12-column Binance archive CSV)",
     );
   }
   return guarded(path, () => {
     const candles = parse(path, format, text);
+    if (candles.length === 0) {
+      throw new KlineFileError(path, null, "file", "no candles (the file holds no kline rows)");
+    }
     const named = klineNameInfo(path);
     const given = opts.interval === undefined ? null : assertInterval(opts.interval);
     const openTimes = candles.map((c) => c.openTime);
@@ -110,34 +133,60 @@ export function klinesFromText(
       );
     }
     validateCandles(candles, interval ?? undefined);
+    const unclosed = opts.now === undefined
+      ? null
+      : dropUnclosed(path, candles, interval, opts.now);
+    if (candles.length === 0) {
+      throw new KlineFileError(
+        path,
+        null,
+        "file",
+        "no closed candles (the only one is still open)",
+      );
+    }
     const symbol = opts.symbol ?? named.symbol;
     const series = seriesFromCandles(candles, {
       ...(symbol !== null ? { symbol } : {}),
       ...(interval !== null ? { interval } : {}),
     });
     const gaps = interval === null ? [] : findGaps(series.openTime, interval);
-    return { path, symbol, interval, format, candles, series, gaps };
+    return { path, symbol, interval, format, candles, series, gaps, unclosed };
   });
 }
 
 /**
- * Loads every `*.json` and `*.csv` file under `dir` (recursively), sorted by path; the first bad file
- * throws its {@link KlineFileError}.
+ * Every `*.json` and `*.csv` file under `dir` (recursively), sorted by path. Throws
+ * {@link KlineFileError} (rule `"file"`) when the folder cannot be listed.
  */
-export async function loadKlineFolder(
-  dir: string,
-  opts: LoadKlineOptions = {},
-): Promise<LoadedKlines[]> {
+export async function listKlineFolder(dir: string): Promise<string[]> {
   const paths: string[] = [];
   try {
     await collect(dir.replace(/\/+$/, "") || "/", paths);
   } catch (e) {
-    if (e instanceof KlineFileError) throw e;
     throw new KlineFileError(dir, null, "file", `cannot list (${(e as Error).message})`);
   }
-  paths.sort();
+  return paths.sort();
+}
+
+/**
+ * Loads every kline file under `dir` (see {@link listKlineFolder}); files that are not kline files
+ * (rule `"format"`) are passed to `onSkip` and left out; any other bad file throws its
+ * {@link KlineFileError}.
+ */
+export async function loadKlineFolder(
+  dir: string,
+  opts: LoadKlineOptions = {},
+  onSkip: (path: string) => void = () => {},
+): Promise<LoadedKlines[]> {
   const out: LoadedKlines[] = [];
-  for (const p of paths) out.push(await loadKlineFile(p, opts));
+  for (const p of await listKlineFolder(dir)) {
+    try {
+      out.push(await loadKlineFile(p, opts));
+    } catch (e) {
+      if (e instanceof KlineFileError && e.rule === "format") onSkip(p);
+      else throw e;
+    }
+  }
   return out;
 }
 
@@ -159,6 +208,36 @@ function parse(path: string, format: KlineFormat, text: string): Candle[] {
     throw new KlineFileError(path, null, "file", `invalid JSON (${(e as Error).message})`);
   }
   return parseRestKlines(rows);
+}
+
+/**
+ * Removes and returns the last candle when it closes after `now` (ms); throws when an earlier one
+ * does. The close time is the candle's own, else the next open time − 1 (interval known), else
+ * unknown (nothing dropped).
+ */
+function dropUnclosed(
+  path: string,
+  candles: Candle[],
+  interval: Interval | null,
+  now: number,
+): Candle | null {
+  const closeOf = (c: Candle) =>
+    c.closeTime ?? (interval === null ? -Infinity : nextOpenTime(c.openTime, interval) - 1);
+  const n = candles.length;
+  if (!(closeOf(candles[n - 1]) > now)) return null;
+  if (n > 1 && closeOf(candles[n - 2]) > now) {
+    let row = n - 1;
+    while (row > 1 && closeOf(candles[row - 2]) > now) row--;
+    throw new KlineFileError(
+      path,
+      row,
+      "close_time",
+      `candle closes in the future (${new Date(closeOf(candles[row - 1])).toISOString()}, now ${
+        new Date(now).toISOString()
+      }): only the last candle may still be open`,
+    );
+  }
+  return candles.pop() ?? null;
 }
 
 function guarded<T>(path: string, run: () => T): T {

@@ -1,0 +1,180 @@
+/**
+ * The four kline CLIs (`signals`, `indicators`, `backtest`, `klines:check`) take the same inputs and
+ * treat them the same way: many files and folders, non-kline files in folders skipped with a note,
+ * empty input refused, gaps warned about, an unclosed last candle dropped, `--symbol` upper-cased and
+ * `--interval` checked against the list of Binance intervals.
+ */
+
+import assert from "node:assert/strict";
+import { INTERVALS } from "../../shared/candles/intervals.ts";
+import { fixturePath } from "../support/fixtures.ts";
+import { hasStackTrace, runTask } from "../support/run_cli.ts";
+
+const CLIS = ["signals", "indicators", "backtest", "klines:check"];
+const REST_4H = fixturePath("binance/BTCUSDT-4h-2021Q1.json");
+const ARCHIVE_1H = new URL("../candles/data/BTCUSDT-1h-2024-01.csv", import.meta.url).pathname;
+
+const TMP = await Deno.makeTempDir({ prefix: "kline-inputs-test-" });
+globalThis.addEventListener("unload", () => Deno.removeSync(TMP, { recursive: true }));
+
+/** A folder with two kline files (one nested) and two files that are not kline files. */
+async function klineFolder(): Promise<string> {
+  const dir = await Deno.makeTempDir({ dir: TMP });
+  await Deno.mkdir(`${dir}/BTCUSDT/1h`, { recursive: true });
+  await Deno.copyFile(REST_4H, `${dir}/BTCUSDT-4h-2021Q1.json`);
+  await Deno.copyFile(ARCHIVE_1H, `${dir}/BTCUSDT/1h/2024-01.csv`);
+  await Deno.writeTextFile(`${dir}/notes.json`, '{"not": "klines"}\n');
+  await Deno.writeTextFile(`${dir}/BTCUSDT/readme.csv`, "name,value\nx,1\n");
+  return dir;
+}
+
+/** What each CLI's output must contain for the two files of {@link klineFolder}. */
+function assertBothFiles(cli: string, stdout: string): void {
+  const expect: Record<string, RegExp[]> = {
+    signals: [/ over 540 candles \(BTCUSDT 4h\)/, / over 48 candles \(BTCUSDT 1h\)/],
+    indicators: [/BTCUSDT 4h: 540 bars/, /BTCUSDT 1h: 48 bars/],
+    backtest: [/^BTCUSDT 4h .*2021-01-01 → /m, /^BTCUSDT 1h .*2024-01-01 → /m],
+    "klines:check": [
+      /BTCUSDT-4h-2021Q1\.json: BTCUSDT 4h rest-json, 540 candles/,
+      /2024-01\.csv: BTCUSDT 1h archive-csv, 48 candles/,
+    ],
+  };
+  for (const re of expect[cli]) assert.match(stdout, re, cli);
+}
+
+Deno.test("all four CLIs take several files and folders, and skip non-kline files in folders", async () => {
+  const dir = await klineFolder();
+  for (const cli of CLIS) {
+    const folder = await runTask(cli, [dir]);
+    assert.equal(folder.code, 0, `${cli}: ${folder.stderr}`);
+    assertBothFiles(cli, folder.stdout);
+    assert.equal(
+      folder.stderr,
+      `note: ${dir}/BTCUSDT/readme.csv: skipped, not a kline file\n` +
+        `note: ${dir}/notes.json: skipped, not a kline file\n`,
+      cli,
+    );
+    const files = await runTask(cli, [REST_4H, `${dir}/BTCUSDT/1h/2024-01.csv`]);
+    assert.equal(files.code, 0, `${cli}: ${files.stderr}`);
+    assertBothFiles(cli, files.stdout);
+    assert.equal(files.stderr, "", cli);
+  }
+});
+
+Deno.test("a non-kline file named directly, a missing path or an empty folder is one error line", async () => {
+  const dir = await klineFolder();
+  const empty = await Deno.makeTempDir({ dir: TMP });
+  const cases: [string[], string][] = [
+    [[`${dir}/notes.json`], `error: ${dir}/notes.json: unrecognised kline file (expected `],
+    [[`${dir}/nope.json`], `error: ${dir}/nope.json: no such file or folder\n`],
+    [[empty], `error: ${empty}: no .json or .csv files in this folder\n`],
+    [[], "error: expected one or more kline files or folders (see --help)\n"],
+  ];
+  for (const cli of CLIS) {
+    for (const [args, start] of cases) {
+      const r = await runTask(cli, args);
+      assert.equal(r.code, 1, `${cli} ${args}`);
+      assert.ok(r.stderr.startsWith(start), `${cli} ${args}: ${r.stderr}`);
+      assert.equal(r.stderr.split("\n").length, 2, `${cli}: one line`);
+      assert.equal(r.stdout, "", cli);
+    }
+  }
+});
+
+Deno.test("an option after the files is read as an option: -x is refused before any file is read", async () => {
+  for (const cli of CLIS) {
+    const r = await runTask(cli, [REST_4H, ARCHIVE_1H, "-x"]);
+    assert.equal(r.code, 1, cli);
+    assert.equal(r.stderr, "error: unknown option -x (see --help)\n", cli);
+    assert.equal(r.stdout, "", cli);
+  }
+});
+
+Deno.test("empty input ([] or a header-only CSV) is one clear error and exit 1 in every CLI", async () => {
+  const json = `${TMP}/BTCUSDT-1h-empty.json`;
+  const csv = `${TMP}/BTCUSDT-1h-empty.csv`;
+  await Deno.writeTextFile(json, "[]\n");
+  await Deno.writeTextFile(csv, "open_time,open,high,low,close,volume\n");
+  for (const cli of CLIS) {
+    for (const f of [json, csv]) {
+      const r = await runTask(cli, [f]);
+      assert.equal(r.code, 1, `${cli} ${f}`);
+      assert.equal(r.stderr, `error: ${f}: no candles (the file holds no kline rows)\n`, cli);
+      assert.equal(r.stdout, "", cli);
+    }
+  }
+});
+
+Deno.test("a series with gaps is analysed with a warning naming the count and the first gap", async () => {
+  const rows = JSON.parse(await Deno.readTextFile(REST_4H)) as unknown[];
+  const gapped = [...rows.slice(0, 100), ...rows.slice(103, 300), ...rows.slice(310)];
+  const path = `${TMP}/BTCUSDT-4h-gaps.json`;
+  await Deno.writeTextFile(path, JSON.stringify(gapped));
+  const warning = `warning: ${path}: 2 gaps, 13 missing candles (first: 2021-01-17T16:00Z .. ` +
+    "2021-01-18T00:00Z missing); indicators and patterns run across them\n";
+  for (const cli of ["signals", "indicators", "backtest"]) {
+    const r = await runTask(cli, [path]);
+    assert.equal(r.code, 0, `${cli}: ${r.stderr}`);
+    assert.equal(r.stderr, warning, cli);
+  }
+  const check = await runTask("klines:check", [path]);
+  assert.match(check.stdout, /, 2 gaps, 13 missing \(first after 2021-01-17T12:00Z\),/);
+  assert.equal(check.stderr, "", "the check's summary line already says it");
+});
+
+Deno.test("a last candle that has not closed yet is dropped with a note, in every CLI", async () => {
+  // The 4h fixture moved so that its last candle is the one forming now (as a live REST response ends).
+  const rows = JSON.parse(await Deno.readTextFile(REST_4H)) as (string | number)[][];
+  const h4 = 4 * 3_600_000;
+  const moved = (lastOpen: number) => {
+    const shift = lastOpen - Number(rows[rows.length - 1][0]);
+    const out = rows.map((
+      r,
+    ) => [Number(r[0]) + shift, ...r.slice(1, 6), Number(r[6]) + shift, ...r.slice(7)]);
+    out[out.length - 1][6] = lastOpen + h4 - 1;
+    return out;
+  };
+  const forming = Math.floor(Date.now() / h4) * h4;
+  const path = `${TMP}/BTCUSDT-4h-live.json`;
+  await Deno.writeTextFile(path, JSON.stringify(moved(forming)));
+  const lastOpen = new Date(forming).toISOString().replace(":00.000Z", "Z");
+  const note = `note: ${path}: last candle (open ${lastOpen}) has not closed yet; left out\n`;
+  for (const cli of CLIS) {
+    const r = await runTask(cli, [path]);
+    assert.equal(r.code, 0, `${cli}: ${r.stderr}`);
+    assert.equal(r.stderr, note, cli);
+  }
+  const ind = await runTask("indicators", [path, "--json", "--last", "1"]);
+  assert.equal(JSON.parse(ind.stdout).openTime, forming - h4);
+  const check = await runTask("klines:check", [path]);
+  assert.match(check.stdout, / 539 candles /);
+
+  // A candle that opens in the future is not a forming candle: that file is wrong.
+  await Deno.writeTextFile(path, JSON.stringify(moved(forming + h4)));
+  const bad = await runTask("signals", [path]);
+  assert.equal(bad.code, 1);
+  assert.match(bad.stderr, /^error: .*: row 539: candle closes in the future .*\n$/);
+});
+
+Deno.test("--symbol is upper-cased; a bad --symbol or --interval is refused listing what is valid", async () => {
+  const noName = `${TMP}/klines.json`;
+  await Deno.copyFile(REST_4H, noName);
+  const sig = await runTask("signals", [noName, "--symbol", "btcusdt", "--json", "--last", "1"]);
+  assert.equal(JSON.parse(sig.stdout).symbol, "BTCUSDT");
+  const check = await runTask("klines:check", [noName, "--symbol", "ethbtc"]);
+  assert.match(check.stdout, /klines\.json: ETHBTC 4h rest-json/);
+  const intervals = `(expected one of ${INTERVALS.join(" ")})`;
+  for (const cli of CLIS) {
+    const r = await runTask(cli, [REST_4H, "--interval", "1x"]);
+    assert.equal(r.stderr, `error: --interval: unknown interval "1x" ${intervals}\n`, cli);
+    const s = await runTask(cli, [REST_4H, "--symbol", "btc/usdt"]);
+    assert.equal(
+      s.stderr,
+      'error: --symbol: expected 2 to 20 letters or digits like BTCUSDT, got "btc/usdt"\n',
+      cli,
+    );
+    assert.ok(!hasStackTrace(r.stderr + s.stderr));
+  }
+  const resample = await runTask("backtest", [REST_4H, "--resample", "1x"]);
+  assert.equal(resample.stderr, `error: --resample: unknown interval "1x" ${intervals}\n`);
+});
