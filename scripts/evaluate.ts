@@ -6,7 +6,6 @@
  * stated confidence. Deterministic (seeded).
  */
 
-import { parseArgs } from "node:util";
 import { evaluatePeriod } from "../shared/backtest/period.ts";
 import { type PeriodSamples, scorecard, type ScoreOptions } from "../shared/backtest/scorecard.ts";
 import {
@@ -16,7 +15,7 @@ import {
 } from "./lib/cli/analyzer_options.ts";
 import { backtestOptionsFromValues, parseUtcDate } from "./lib/cli/backtest_options.ts";
 import { ProgressBar } from "./lib/cli/progress.ts";
-import { LineWriter, runCli, UsageError } from "./lib/cli/run_cli.ts";
+import { LineWriter, parseCli, runCli, UsageError } from "./lib/cli/run_cli.ts";
 import { loadKlineDatasets } from "./lib/klines/kline_datasets.ts";
 import { evaluationHtml } from "./lib/report/evaluation_html.ts";
 import {
@@ -64,28 +63,18 @@ function positiveInt(name: string, v: string, min: number, max: number): number 
 
 /** The CLI. */
 export async function main(args: string[] = Deno.args): Promise<void> {
-  const { values, positionals } = parseArgs({
-    args,
-    allowPositionals: true,
-    strict: true,
-    options: {
-      help: { type: "boolean", short: "h" },
-      json: { type: "boolean" },
-      html: { type: "string" },
-      from: { type: "string" },
-      to: { type: "string" },
-      replications: { type: "string" },
-      seed: { type: "string" },
-      fee: { type: "string" },
-      slippage: { type: "string" },
-      "no-progress": { type: "boolean" },
-      ...ANALYZER_OPTIONS,
-    },
+  const { values, positionals } = parseCli(args, HELP, {
+    json: { type: "boolean" },
+    html: { type: "string" },
+    from: { type: "string" },
+    to: { type: "string" },
+    replications: { type: "string" },
+    seed: { type: "string" },
+    fee: { type: "string" },
+    slippage: { type: "string" },
+    "no-progress": { type: "boolean" },
+    ...ANALYZER_OPTIONS,
   });
-  if (values.help) {
-    console.log(HELP);
-    return;
-  }
   if (positionals.length === 0) {
     throw new UsageError("expected one or more kline files or folders (see --help)");
   }
