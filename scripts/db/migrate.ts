@@ -29,6 +29,11 @@ export interface ApplyOptions {
   force?: boolean;
   /** Apply migrations (default true); false applies the prelude alone (before `supabase migration up`). */
   migrations?: boolean;
+  /**
+   * Apply only migrations whose version (the file name's leading timestamp) is at most this one, as a
+   * push that stops halfway would leave the database; the seed is then skipped.
+   */
+  upTo?: string;
   /** Receives one progress line at a time. */
   log?: (line: string) => void;
 }
@@ -79,13 +84,14 @@ export function applyDatabase(url: string, opts: ApplyOptions): Promise<ApplyRes
     for (const f of await sqlFiles(`${opts.root}supabase/migrations`)) {
       const m = f.match(/^(\d+)_(.+)\.sql$/);
       if (!m) throw new Error(`supabase/migrations/${f}: name must be <timestamp>_<name>.sql`);
+      if (opts.upTo !== undefined && BigInt(m[1]) > BigInt(opts.upTo)) break;
       if (done.has(m[1]) && !opts.force) continue;
       await run(`supabase/migrations/${f}`);
       await sql`insert into supabase_migrations.schema_migrations (version, name)
         values (${m[1]}, ${m[2]}) on conflict (version) do nothing`;
       log(`migration ${f} applied`);
     }
-    if (opts.seed) await run("supabase/seed.sql");
+    if (opts.seed && opts.upTo === undefined) await run("supabase/seed.sql");
     return { prelude: !supabase, files };
   });
 }

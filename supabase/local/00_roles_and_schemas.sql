@@ -23,11 +23,20 @@ create schema if not exists extensions;
 grant usage on schema extensions to anon, authenticated, service_role;
 grant usage on schema public to anon, authenticated, service_role;
 
--- Supabase grants every new object in public to the API roles; RLS then decides. Mirror that so
--- local tests see the same privileges as production.
-alter default privileges in schema public grant all on tables to anon, authenticated, service_role;
-alter default privileges in schema public grant all on sequences to anon, authenticated, service_role;
-alter default privileges in schema public grant all on functions to anon, authenticated, service_role;
+-- Supabase grants every new object in public to the API roles (RLS then decides), once, when the
+-- project is created; the migrations revoke that for anon and authenticated. Mirror it so local tests
+-- see the same privileges as production: only on a database that has no default privileges in public
+-- yet, so applying the prelude again does not undo the migrations' revokes.
+do $$
+begin
+  if not exists (select 1 from pg_default_acl d join pg_namespace n on n.oid = d.defaclnamespace
+                 where n.nspname = 'public') then
+    alter default privileges in schema public grant all on tables to anon, authenticated, service_role;
+    alter default privileges in schema public grant all on sequences to anon, authenticated, service_role;
+    alter default privileges in schema public grant all on functions to anon, authenticated, service_role;
+  end if;
+end
+$$;
 
 -- Supabase's search path for the postgres role.
 do $$

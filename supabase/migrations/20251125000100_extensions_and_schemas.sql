@@ -36,3 +36,20 @@ comment on schema private is
   'Internal configuration, wake-up calls and scheduled jobs. Not exposed; owner and service_role only.';
 revoke all on schema private from public;
 grant usage on schema private to service_role;
+
+-- Closed by default: nothing this project (or a later migration) creates in public, api or private is
+-- granted to anon or authenticated unless a migration grants it explicitly. Supabase grants every new
+-- object in public to both roles; the revokes below remove that for objects the migration role
+-- creates. Functions are executable by PUBLIC unless that default is revoked, which can only be done
+-- database-wide; schema extensions keeps it, so extensions installed there behave as usual.
+alter default privileges in schema public revoke all on tables from anon, authenticated;
+alter default privileges in schema public revoke all on sequences from anon, authenticated;
+alter default privileges in schema public revoke all on functions from anon, authenticated;
+alter default privileges in schema api revoke all on tables from anon, authenticated;
+alter default privileges in schema api revoke all on sequences from anon, authenticated;
+alter default privileges in schema api revoke all on functions from anon, authenticated;
+alter default privileges in schema private revoke all on tables from anon, authenticated;
+alter default privileges in schema private revoke all on sequences from anon, authenticated;
+alter default privileges in schema private revoke all on functions from anon, authenticated;
+alter default privileges revoke execute on functions from public;
+alter default privileges in schema extensions grant execute on functions to public;

@@ -50,6 +50,14 @@ as $$
 $$;
 comment on function public.is_aligned(timestamptz, text) is
   'True when open_time is aligned to the Binance timeframe (UTC; weeks open on Monday, months on the 1st, 3d on a day boundary).';
+-- Helpers for the schema's checks and the SQL API, not public API: closed to anon and authenticated
+-- (PostgREST would otherwise offer them as /rpc endpoints).
+revoke all on function public.timeframe_ms(text) from public, anon, authenticated;
+revoke all on function public.epoch_ms(timestamptz) from public, anon, authenticated;
+revoke all on function public.is_aligned(timestamptz, text) from public, anon, authenticated;
+grant execute on function public.timeframe_ms(text) to service_role;
+grant execute on function public.epoch_ms(timestamptz) to service_role;
+grant execute on function public.is_aligned(timestamptz, text) to service_role;
 
 create table if not exists public.symbols (
   symbol text primary key check (symbol ~ '^[A-Z0-9]{2,20}$'),
@@ -69,6 +77,8 @@ comment on column public.symbols.display_name is 'Name shown to people (e.g. BTC
 comment on column public.symbols.active is 'False stops ingest wake-ups, analysis and gap repair for this symbol.';
 comment on column public.symbols.timeframes is 'Binance intervals streamed and analyzed for this symbol.';
 comment on column public.symbols.created_at is 'When the symbol was added.';
+alter table public.symbols enable row level security;
+revoke all on public.symbols from anon, authenticated;
 
 create table if not exists public.candles (
   -- No foreign key: a per-row RI check would halve ingest speed. api.ingest_candles checks the
@@ -132,6 +142,8 @@ comment on column public.candles.quote_volume is 'Quote-asset volume.';
 comment on column public.candles.trades is 'Number of trades.';
 comment on column public.candles.taker_buy_base is 'Taker buy base-asset volume.';
 comment on column public.candles.taker_buy_quote is 'Taker buy quote-asset volume.';
+alter table public.candles enable row level security;
+revoke all on public.candles from anon, authenticated;
 
 create table if not exists public.retention_policy (
   timeframe text primary key check (public.timeframe_ms(timeframe) is not null),
@@ -141,6 +153,8 @@ comment on table public.retention_policy is
   'How long candles are kept per timeframe; the daily retention job deletes older ones. Missing timeframe or null keep_days = kept forever.';
 comment on column public.retention_policy.timeframe is 'Binance interval name.';
 comment on column public.retention_policy.keep_days is 'Days of candles to keep (null = forever).';
+alter table public.retention_policy enable row level security;
+revoke all on public.retention_policy from anon, authenticated;
 
 insert into public.retention_policy (timeframe, keep_days) values
   ('1s', 2), ('1m', 30), ('3m', 60), ('5m', 90), ('15m', 365), ('30m', 365),

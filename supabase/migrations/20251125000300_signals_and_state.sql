@@ -15,6 +15,8 @@ comment on column public.analyzer_state.timeframe is 'Binance interval name.';
 comment on column public.analyzer_state.snapshot is 'Serialized analyzer state (opaque to the database).';
 comment on column public.analyzer_state.last_open_time is 'Open time of the last candle the snapshot has consumed.';
 comment on column public.analyzer_state.updated_at is 'When the snapshot was last saved.';
+alter table public.analyzer_state enable row level security;
+revoke all on public.analyzer_state from anon, authenticated;
 
 create table if not exists public.signals (
   id bigint generated always as identity primary key,
@@ -75,6 +77,9 @@ comment on column public.signals.last_error is 'Outbox: error of the last failed
 comment on column public.signals.discord_message_id is 'Outbox: id of the Discord message once sent.';
 comment on column public.signals.lease_until is 'Outbox: a claimer holds the row until this time.';
 comment on column public.signals.notified_at is 'Outbox: when the notification was sent.';
+alter table public.signals enable row level security;
+revoke all on public.signals from anon, authenticated;
+revoke all on sequence public.signals_id_seq from anon, authenticated;
 
 create index if not exists signals_outbox_due_idx on public.signals (next_attempt_at)
   where notify_status <> 'sent';
@@ -112,3 +117,5 @@ comment on column public.signal_performance.mae_r is 'Maximum adverse excursion 
 comment on column public.signal_performance.bars_checked is 'Candles examined after the signal bar.';
 comment on column public.signal_performance.last_open_time is 'Open time of the last candle examined.';
 comment on column public.signal_performance.updated_at is 'Last update.';
+alter table public.signal_performance enable row level security;
+revoke all on public.signal_performance from anon, authenticated;

@@ -16,6 +16,9 @@ comment on column public.user_subscriptions.symbol is 'Subscribed symbol.';
 comment on column public.user_subscriptions.timeframe is 'Subscribed timeframe; null = every timeframe of the symbol.';
 comment on column public.user_subscriptions.min_confidence is 'Only signals with at least this confidence are sent.';
 comment on column public.user_subscriptions.created_at is 'When the subscription was made.';
+alter table public.user_subscriptions enable row level security;
+revoke all on public.user_subscriptions from anon, authenticated;
+revoke all on sequence public.user_subscriptions_id_seq from anon, authenticated;
 create index if not exists user_subscriptions_symbol_idx on public.user_subscriptions (symbol, timeframe);
 
 create table if not exists public.backtests (
@@ -45,6 +48,9 @@ comment on column public.backtests.win_rate is 'Winning trades / trades.';
 comment on column public.backtests.total_r is 'Sum of trade results in R.';
 comment on column public.backtests.requested_by is 'Discord user id or tool that asked for it.';
 comment on column public.backtests.created_at is 'When it ran.';
+alter table public.backtests enable row level security;
+revoke all on public.backtests from anon, authenticated;
+revoke all on sequence public.backtests_id_seq from anon, authenticated;
 create index if not exists backtests_symbol_idx on public.backtests (symbol, timeframe, created_at desc);
 
 create table if not exists public.relay_status (
@@ -64,6 +70,8 @@ comment on column public.relay_status.streams is 'Binance streams subscribed (e.
 comment on column public.relay_status.last_message_at is 'Time of the last WebSocket message received.';
 comment on column public.relay_status.reconnects is 'Reconnections since start.';
 comment on column public.relay_status.details is 'Free-form figures (candles written, errors...).';
+alter table public.relay_status enable row level security;
+revoke all on public.relay_status from anon, authenticated;
 
 create table if not exists public.ingest_gaps (
   id bigint generated always as identity primary key,
@@ -92,4 +100,7 @@ comment on column public.ingest_gaps.detected_at is 'When the gap was found.';
 comment on column public.ingest_gaps.requested_at is 'Last backfill request.';
 comment on column public.ingest_gaps.request_count is 'Backfill requests so far.';
 comment on column public.ingest_gaps.repaired_at is 'When every missing candle was present.';
+alter table public.ingest_gaps enable row level security;
+revoke all on public.ingest_gaps from anon, authenticated;
+revoke all on sequence public.ingest_gaps_id_seq from anon, authenticated;
 create index if not exists ingest_gaps_status_idx on public.ingest_gaps (status) where status in ('open', 'requested');

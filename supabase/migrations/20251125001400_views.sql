@@ -28,6 +28,7 @@ comment on column public.v_recent_signals.rationale is 'Rationale.';
 comment on column public.v_recent_signals.created_at is 'When stored.';
 comment on column public.v_recent_signals.outcome is 'Tracked outcome (null before the first check).';
 comment on column public.v_recent_signals.r_achieved is 'Result in R so far.';
+revoke all on public.v_recent_signals from anon, authenticated;
 
 create or replace view public.v_signal_stats with (security_invoker = true) as
 select s.symbol, s.timeframe,
@@ -53,3 +54,4 @@ comment on column public.v_signal_stats.tp3_rate is 'Share of closed signals tha
 comment on column public.v_signal_stats.sl_rate is 'Share of closed signals stopped before any target.';
 comment on column public.v_signal_stats.avg_r is 'Average R of closed signals.';
 comment on column public.v_signal_stats.last_signal_at is 'Bar time of the latest signal.';
+revoke all on public.v_signal_stats from anon, authenticated;

@@ -2,7 +2,7 @@
 -- authenticated reads signals and the views; service_role can do what the pipeline needs.
 begin;
 create extension if not exists pgtap with schema extensions;
-select plan(50);
+select plan(56);
 
 insert into public.signals (symbol, timeframe, open_time, direction, entry, stop_loss, tp1, tp2, tp3, confidence)
 values ('BTCUSDT', '1h', '2024-05-01 00:00+00', 'long', 100, 96, 108, 112, 116, 0.8);
@@ -17,6 +17,26 @@ select is_empty($$
   select p.oid::regprocedure::text from pg_proc p join pg_namespace n on n.oid = p.pronamespace
   where n.nspname = 'api' and not has_function_privilege('service_role', p.oid, 'execute')$$,
   'service_role can execute every api function');
+select is_empty($$
+  select p.oid::regprocedure::text from pg_proc p join pg_namespace n on n.oid = p.pronamespace
+  where n.nspname = 'public'
+    and not exists (select 1 from pg_depend d where d.classid = 'pg_proc'::regclass and d.objid = p.oid and d.deptype = 'e')
+    and (has_function_privilege('anon', p.oid, 'execute') or has_function_privilege('authenticated', p.oid, 'execute'))$$,
+  'no function of ours in public (timeframe_ms, epoch_ms, is_aligned) is executable by anon or authenticated');
+select is_empty($$
+  select c.relname::text from pg_class c join pg_namespace n on n.oid = c.relnamespace
+  where n.nspname in ('public', 'api', 'private') and c.relkind = 'S'
+    and (has_sequence_privilege('anon', c.oid, 'usage, select, update')
+      or has_sequence_privilege('authenticated', c.oid, 'usage, select, update'))$$,
+  'no sequence is usable by anon or authenticated');
+select is_empty($$
+  select d.defaclnamespace::regnamespace::text || ' ' || d.defaclobjtype::text from pg_default_acl d
+  where d.defaclrole = current_user::regrole
+    and (d.defaclnamespace = 0 or d.defaclnamespace::regnamespace::text in ('public', 'api', 'private'))
+    and exists (select 1 from aclexplode(d.defaclacl) a
+                where a.grantee in ('anon'::regrole, 'authenticated'::regrole)
+                   or (a.grantee = 0 and d.defaclobjtype = 'f'))$$,
+  'default privileges grant nothing new in public, api or private to anon, authenticated or PUBLIC');
 select is_empty($$
   select c.relname::text from pg_class c join pg_namespace n on n.oid = c.relnamespace
   where n.nspname = 'public' and c.relkind in ('r', 'v')
@@ -55,6 +75,8 @@ select throws_ok($$select private.wake('analyze', '{}')$$, '42501', null, 'anon 
 select throws_ok($$select private.set_anon_signals(true)$$, '42501', null, 'anon cannot open signals to itself');
 select ok((select count(*) >= 0 from net.http_request_queue),
   'anon can read the pg_net queue, as with real pg_net (which grants it to PUBLIC): wake-ups are signed, never carry the secret');
+select throws_ok($$select setval('public.signals_id_seq', 1)$$, '42501', null, 'anon cannot setval a sequence');
+select throws_ok($$select public.timeframe_ms('1h')$$, '42501', null, 'anon cannot call public.timeframe_ms');
 reset role;
 
 -- authenticated
@@ -76,6 +98,7 @@ select throws_ok($$select * from api.save_analysis('[]')$$, '42501', null, 'auth
 select throws_ok($$select * from api.status()$$, '42501', null, 'authenticated cannot call api.status');
 select throws_ok($$select private.configure_functions('http://x', '0123456789abcdefg')$$, '42501', null, 'authenticated cannot configure functions');
 select throws_ok($$select private.detect_gaps()$$, '42501', null, 'authenticated cannot run cron job bodies');
+select throws_ok($$select nextval('public.signals_id_seq')$$, '42501', null, 'authenticated cannot take a sequence value');
 reset role;
 
 -- service_role: the pipeline's calls
