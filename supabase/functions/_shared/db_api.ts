@@ -105,7 +105,7 @@ export async function seriesHeads(sql: Sql, keys?: readonly SeriesKey[]): Promis
       analyzed_open_time: string | null;
     }[]
   >`
-    select symbol, timeframe, last_open_time, analyzed_open_time from api.series_heads(${arg}::jsonb)`;
+    select symbol, timeframe, last_open_time, analyzed_open_time from api.series_heads(${arg}::text::jsonb)`;
   return rows.map((r) => ({
     symbol: r.symbol,
     interval: asInterval(r.timeframe),
@@ -131,7 +131,7 @@ export async function relayHeartbeat(sql: Sql, hb: RelayHeartbeat): Promise<void
   await sql`select api.relay_heartbeat(${hb.relayId}, ${hb.streams as string[]}::text[],
     ${hb.lastMessageTime}::bigint, ${hb.reconnects}::integer, ${
     JSON.stringify(hb.details)
-  }::jsonb)`;
+  }::text::jsonb)`;
 }
 
 /** A request for one page of a series to analyse (see {@link loadSeries}). */
@@ -192,7 +192,7 @@ export async function loadSeries(
     epoch: string;
     candles: Record<string, unknown>;
     more: boolean;
-  }[]>`select * from api.load_series(${JSON.stringify(keys)}::jsonb, ${maxNew}::integer)`;
+  }[]>`select * from api.load_series(${JSON.stringify(keys)}::text::jsonb, ${maxNew}::integer)`;
   return rows.map((r) => {
     const key = { symbol: r.symbol, interval: asInterval(r.timeframe) };
     return {
@@ -267,7 +267,7 @@ export async function saveAnalysis(
     { symbol: string; timeframe: string; applied: boolean; signal_ids: string[] }[]
   >`
     select symbol, timeframe, applied, signal_ids from api.save_analysis(
-      ${JSON.stringify(stateRows)}::jsonb, ${JSON.stringify(signalRows)}::jsonb)`;
+      ${JSON.stringify(stateRows)}::text::jsonb, ${JSON.stringify(signalRows)}::text::jsonb)`;
   return rows.map((r) => ({
     symbol: r.symbol,
     interval: asInterval(r.timeframe),
@@ -293,6 +293,6 @@ export async function wake(
 ): Promise<number | null> {
   const [r] = await sql<{ id: string | null }[]>`select private.wake(${fn}, ${
     JSON.stringify(body)
-  }::jsonb) as id`;
+  }::text::jsonb) as id`;
   return msOrNull(r?.id);
 }

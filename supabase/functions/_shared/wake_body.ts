@@ -1,0 +1,33 @@
+/** zod schemas of the wake-up bodies the database sends (see the wake triggers and cron jobs). */
+
+import { z } from "zod";
+import { INTERVALS } from "../../../shared/candles/intervals.ts";
+import { HttpError } from "./http.ts";
+
+/** A Binance symbol as the database stores it. */
+export const SymbolSchema = z.string().regex(
+  /^[A-Z0-9]{2,20}$/,
+  "must be an upper-case Binance symbol",
+);
+
+/** A series named in a wake-up: `{symbol, timeframe, ...}` (extra figures such as count are ignored). */
+export const WakeSeriesSchema = z.object({ symbol: SymbolSchema, timeframe: z.enum(INTERVALS) });
+
+/**
+ * The body that wakes `analyze`: `{reason, series: [{symbol, timeframe, count?, last_open_time?}]}`
+ * (reason: `candles` from the candles trigger, `sweep` from the cron sweep, `continue` when a call
+ * ran out of budget).
+ */
+export const AnalyzeWakeSchema = z.object({
+  reason: z.string().min(1).max(40),
+  series: z.array(WakeSeriesSchema).min(1).max(2000),
+});
+
+/** Parses `value` with `schema`; HttpError 400 naming the first problem's path. */
+export function parseBody<T>(schema: z.ZodType<T>, value: unknown): T {
+  const r = schema.safeParse(value);
+  if (r.success) return r.data;
+  const issue = r.error.issues[0];
+  const at = issue.path.length ? issue.path.join(".") : "body";
+  throw new HttpError(400, `invalid body: ${at}: ${issue.message}`);
+}
