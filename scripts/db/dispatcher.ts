@@ -214,11 +214,13 @@ export async function main(args: string[]): Promise<void> {
     await d.stop().catch(() => {});
     throw new UsageError(dbErrorMessage(e, url));
   }
-  log({ level: "info", msg: "pg_net dispatcher running" });
-  await new Promise<void>((resolve) => {
+  // Listen for signals before saying "running": a signal sent right after that line must be caught.
+  const stopped = new Promise<void>((resolve) => {
     Deno.addSignalListener("SIGINT", resolve);
     Deno.addSignalListener("SIGTERM", resolve);
   });
+  log({ level: "info", msg: "pg_net dispatcher running" });
+  await stopped;
   await d.stop();
   log({ level: "info", msg: "pg_net dispatcher stopped" });
 }
