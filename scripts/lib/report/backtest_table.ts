@@ -1,6 +1,9 @@
-/** Plain-text reports of `deno task backtest`: one detailed report, or a comparison table. */
+/**
+ * Plain-text reports of `deno task backtest` (one detailed report, or a comparison table) and the
+ * table rows the HTML report shares with them, so both print the same figures.
+ */
 
-import type { TradeStats } from "../../../shared/backtest/metrics.ts";
+import type { BacktestMetrics, TradeStats } from "../../../shared/backtest/metrics.ts";
 import type { Trade } from "../../../shared/backtest/types.ts";
 import { datasetName, type DatasetReport, isoMinute } from "./backtest_dataset.ts";
 
@@ -60,7 +63,8 @@ export function costsLine(d: DatasetReport): string {
     }`;
 }
 
-function statsRows(all: TradeStats, long: TradeStats, short: TradeStats): string[][] {
+/** Trade statistics per direction as table rows (header first), shared by the text and HTML reports. */
+export function statsRows(all: TradeStats, long: TradeStats, short: TradeStats): string[][] {
   const row = (label: string, f: (s: TradeStats) => string) => [label, f(all), f(long), f(short)];
   return [
     ["", "all", "long", "short"],
@@ -96,6 +100,83 @@ export function tradeRows(trades: readonly Trade[]): string[][] {
   ];
 }
 
+/** The train and test parts of a split or walk-forward run as table rows (header first). */
+export function partRows(d: DatasetReport): string[][] {
+  return [
+    [
+      "fold",
+      "part",
+      "period",
+      "min conf",
+      "stop ATR",
+      "TP ATRs",
+      "trades",
+      "win",
+      "avg R",
+      "return",
+      "buy&hold",
+    ],
+    ...d.evaluation.parts.map((p) => [
+      String(p.fold + 1),
+      p.kind,
+      `${day(p.metrics.from)} → ${day(p.metrics.to)}`,
+      fmt(p.config.minConfidence),
+      fmt(p.config.stopAtr, 1),
+      p.config.takeProfitAtr.join("/"),
+      String(p.metrics.all.trades),
+      pct(p.metrics.all.winRate, 0),
+      fmt(p.metrics.all.avgR),
+      `${fmt(p.metrics.totalReturnPct)}%`,
+      `${fmt(p.metrics.buyAndHoldReturnPct)}%`,
+    ]),
+  ];
+}
+
+/** The reported result's headline figures as label/value rows, shared by the text and HTML reports. */
+export function keyFigureRows(m: BacktestMetrics): string[][] {
+  const dd = m.maxDrawdown;
+  const skipped = Object.entries(m.skipped).map(([k, v]) => `${k} ${v}`).join(", ") || "none";
+  return [
+    ["total return", `${fmt(m.totalReturnPct)}%`],
+    ["buy & hold (same period, no costs)", `${fmt(m.buyAndHoldReturnPct)}%`],
+    ["CAGR", `${fmt(m.cagrPct)}%`],
+    ["final equity", fmt(m.finalEquity)],
+    [
+      "max drawdown",
+      `${fmt(dd.maxDrawdownPct)}% (peak ${isoMinute(dd.peakTime)}, trough ${
+        isoMinute(dd.troughTime)
+      }, recovered ${dd.recoveryTime === null ? "never" : isoMinute(dd.recoveryTime)})`,
+    ],
+    ["Sharpe / Sortino (annualised)", `${fmt(m.sharpe)} / ${fmt(m.sortino)}`],
+    ["exposure", `${fmt(m.exposurePct, 1)}%`],
+    ["average holding time", `${fmt(m.avgHoldingHours, 1)} h`],
+    ["fees paid", fmt(m.feesPaid)],
+    ["signals (per month)", `${m.signals} (${fmt(m.signalsPerMonth, 1)})`],
+    ["signals not traded", skipped],
+  ];
+}
+
+/** Confidence calibration as table rows (header first): does higher confidence pay better? */
+export function calibrationRows(m: BacktestMetrics): string[][] {
+  return [
+    ["confidence", "trades", "TP1 hit", "avg R"],
+    ...m.calibration.map((c) => [
+      `${fmt(c.from)}–${fmt(c.to)}`,
+      String(c.trades),
+      pct(c.tp1HitRate, 0),
+      fmt(c.avgR),
+    ]),
+  ];
+}
+
+/** One line naming the reported period (out-of-sample or in-sample). */
+export function reportedLine(d: DatasetReport): string {
+  const m = d.evaluation.metrics;
+  return `${d.evaluation.outOfSample ? "Out-of-sample" : "In-sample"} result, ${
+    isoMinute(m.from)
+  } → ${isoMinute(m.to)} UTC (${m.bars} bars)`;
+}
+
 /** The detailed report of one dataset. */
 export function detailReport(d: DatasetReport, listTrades = false): string[] {
   const ev = d.evaluation;
@@ -111,77 +192,13 @@ export function detailReport(d: DatasetReport, listTrades = false): string[] {
   out.push(costsLine(d));
   if (ev.mode !== "full") {
     out.push("", "Parts (train = in-sample, shown for reference only; test = reported)");
-    const rows = [[
-      "fold",
-      "part",
-      "period",
-      "minConf",
-      "stopATR",
-      "tpATR",
-      "trades",
-      "win",
-      "avg R",
-      "return",
-      "buy&hold",
-    ]];
-    for (const p of ev.parts) {
-      const pm = p.metrics;
-      rows.push([
-        String(p.fold + 1),
-        p.kind,
-        `${day(pm.from)} → ${day(pm.to)}`,
-        fmt(p.config.minConfidence),
-        fmt(p.config.stopAtr, 1),
-        p.config.takeProfitAtr.join("/"),
-        String(pm.all.trades),
-        pct(pm.all.winRate, 0),
-        fmt(pm.all.avgR),
-        `${fmt(pm.totalReturnPct)}%`,
-        `${fmt(pm.buyAndHoldReturnPct)}%`,
-      ]);
-    }
-    out.push(...table(rows));
+    out.push(...table(partRows(d)));
   }
-  out.push(
-    "",
-    `${ev.outOfSample ? "Out-of-sample" : "In-sample"} result, ${isoMinute(m.from)} → ${
-      isoMinute(m.to)
-    } UTC (${m.bars} bars)`,
-  );
+  out.push("", reportedLine(d));
   out.push(...table(statsRows(m.all, m.long, m.short)));
-  const dd = m.maxDrawdown;
-  const skipped = Object.entries(m.skipped).map(([k, v]) => `${k} ${v}`).join(", ") || "none";
-  out.push(
-    "",
-    ...kv([
-      ["total return", `${fmt(m.totalReturnPct)}%`],
-      ["buy & hold (same period, no costs)", `${fmt(m.buyAndHoldReturnPct)}%`],
-      ["CAGR", `${fmt(m.cagrPct)}%`],
-      ["final equity", fmt(m.finalEquity)],
-      [
-        "max drawdown",
-        `${fmt(dd.maxDrawdownPct)}% (peak ${isoMinute(dd.peakTime)}, trough ${
-          isoMinute(dd.troughTime)
-        }, recovered ${dd.recoveryTime === null ? "never" : isoMinute(dd.recoveryTime)})`,
-      ],
-      ["Sharpe / Sortino (annualised)", `${fmt(m.sharpe)} / ${fmt(m.sortino)}`],
-      ["exposure", `${fmt(m.exposurePct, 1)}%`],
-      ["average holding time", `${fmt(m.avgHoldingHours, 1)} h`],
-      ["fees paid", fmt(m.feesPaid)],
-      ["signals (per month)", `${m.signals} (${fmt(m.signalsPerMonth, 1)})`],
-      ["signals not traded", skipped],
-    ]),
-  );
+  out.push("", ...kv(keyFigureRows(m)));
   out.push("", "Confidence calibration (does higher confidence mean better outcomes?)");
-  out.push(...table([
-    ["confidence", "trades", "TP1 hit", "avg R"],
-    ...m.calibration.map((c) => [
-      `${fmt(c.from)}–${fmt(c.to)}`,
-      String(c.trades),
-      pct(c.tp1HitRate, 0),
-      fmt(c.avgR),
-    ]),
-  ]));
+  out.push(...table(calibrationRows(m)));
   if (listTrades) {
     out.push("", "Trades");
     out.push(...table(tradeRows(ev.simulation.trades)));
@@ -189,8 +206,8 @@ export function detailReport(d: DatasetReport, listTrades = false): string[] {
   return out;
 }
 
-/** One row per dataset: the reported (out-of-sample when asked) result beside buy-and-hold. */
-export function comparisonTable(ds: readonly DatasetReport[]): string[] {
+/** One row per dataset (header first): the reported (often out-of-sample) result and buy-and-hold. */
+export function comparisonRows(ds: readonly DatasetReport[]): string[][] {
   const rows = [[
     "dataset",
     "period (reported)",
@@ -224,5 +241,10 @@ export function comparisonTable(ds: readonly DatasetReport[]): string[] {
       fmt(m.feesPaid),
     ]);
   }
-  return table(rows);
+  return rows;
+}
+
+/** The comparison of several datasets as aligned text lines. */
+export function comparisonTable(ds: readonly DatasetReport[]): string[] {
+  return table(comparisonRows(ds));
 }
