@@ -1,7 +1,7 @@
 /**
  * The backtest CLI end to end on real data: it trades exactly the signals `deno task signals` prints,
- * its JSON is byte-identical across runs, bad input gives one error line and exit code 1, and the
- * HTML report is self-contained.
+ * its JSON is byte-identical across runs, and bad input gives one error line and exit code 1 (the
+ * HTML report has its own tests in html_report.test.ts).
  */
 
 import { assert, assertEquals } from "./assert.ts";
@@ -127,23 +127,4 @@ Deno.test("several files print one comparison row per dataset", async () => {
   assertEquals(rows.length, 2);
   assert(rows.every((l) => l.includes("split (OOS)")));
   assert(r.stdout.includes("not financial advice"));
-});
-
-Deno.test("--html writes a self-contained page (no scripts, no external links)", async () => {
-  const path = await Deno.makeTempFile({ suffix: ".html" });
-  try {
-    const r = await runScript("backtest.ts", [BTC_1H, "--split", "0.7", "--html", path]);
-    assertEquals(r.code, 0, r.stderr);
-    const html = await Deno.readTextFile(path);
-    assert(html.startsWith("<!doctype html>"));
-    assertEquals((html.match(/<svg /g) ?? []).length, 3); // price + trades, equity, drawdown
-    assert(!/<script|<link|src=|@import|url\(/i.test(html));
-    const urls = (html.match(/https?:\/\/[^"' )]+/g) ?? []).filter((u) =>
-      u !== "http://www.w3.org/2000/svg"
-    );
-    assertEquals(urls, []);
-    assert(html.includes("not financial advice"));
-  } finally {
-    await Deno.remove(path);
-  }
 });

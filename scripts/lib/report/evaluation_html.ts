@@ -1,7 +1,7 @@
 /** The self-contained HTML evaluation report (inline CSS and SVG, no script, no network). */
 
 import type { Scorecard } from "../../../shared/backtest/scorecard.ts";
-import { esc } from "./backtest_svg.ts";
+import { esc } from "./html.ts";
 import { fmt } from "./backtest_table.ts";
 import {
   decileRows,
