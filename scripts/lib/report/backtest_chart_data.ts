@@ -7,6 +7,7 @@
 import type { FillReason } from "../../../shared/backtest/types.ts";
 import type { Direction } from "../../../shared/signals/types.ts";
 import { datasetName, type DatasetReport } from "./backtest_dataset.ts";
+import { fmt } from "./backtest_table.ts";
 
 /** One exit of a trade. */
 export interface ChartFill {
@@ -47,6 +48,10 @@ export interface ChartPart {
   fold: number;
   start: number;
   end: number;
+  /** Short name on the chart (`fold 2 test`). */
+  name: string;
+  /** The part's result as the parts table prints it (`14 trades, return -3.32%, buy & hold 7.77%`). */
+  summary: string;
 }
 
 /** Everything one chart draws. Equity-like arrays cover the reported bars `[reportStart, reportEnd)`. */
@@ -137,6 +142,9 @@ export function chartData(d: DatasetReport): ChartData {
       fold: p.fold + 1,
       start: p.window.start,
       end: p.window.end,
+      name: ev.mode === "walk-forward" ? `fold ${p.fold + 1} ${p.kind}` : p.kind,
+      summary: `${p.metrics.all.trades} trades, return ${fmt(p.metrics.totalReturnPct)}%, ` +
+        `buy & hold ${fmt(p.metrics.buyAndHoldReturnPct)}%`,
     })),
     trades: sim.trades.map((t) => ({
       direction: t.direction,

@@ -77,7 +77,7 @@
           start: 0,
           end: first,
           fill: "rgba(120,120,120,0.10)",
-          label: data.mode === "split" ? "train (in-sample, not reported)" : "training only",
+          labels: ["training only (in-sample, not reported)", "training only", "train"],
           line: false,
         });
         tests.forEach((p, i) => {
@@ -85,7 +85,7 @@
             start: p.start,
             end: p.end,
             fill: i % 2 ? "rgba(0,114,178,0.07)" : "rgba(0,114,178,0.025)",
-            label: data.mode === "split" ? "test (out-of-sample)" : `fold ${p.fold} test`,
+            labels: [`${p.name}: ${p.summary}`, p.name, p.name.replace(/ test$/, "")],
             line: true,
           });
         });
@@ -121,11 +121,16 @@
             ctx.stroke();
             ctx.setLineDash([]);
           }
-          if (this.labels && x2 - x1 > 60) {
-            // Bottom left of the band: the top carries the legend.
-            ctx.textBaseline = "bottom";
-            ctx.fillStyle = "rgba(40,40,40,0.8)";
-            ctx.fillText(b.label, Math.max(x1, 0) + 5, mediaSize.height - 4);
+          if (this.labels) {
+            // Bottom left of the band (the top carries the legend): the longest label that fits.
+            const left = Math.max(x1, 0) + 5;
+            const room = Math.min(x2, mediaSize.width) - left - 5;
+            const text = b.labels.find((l) => ctx.measureText(l).width <= room);
+            if (text) {
+              ctx.textBaseline = "bottom";
+              ctx.fillStyle = "rgba(40,40,40,0.85)";
+              ctx.fillText(text, left, mediaSize.height - 4);
+            }
           }
         }
       });
