@@ -21,7 +21,11 @@ export function serveFunction(name: string, handler: Handler): void {
     const env = loadFunctionEnv();
     port = env.PORT;
     const deps = depsFromEnv(env, name);
-    serve = (req) => handler(req, deps);
+    // OPTIONS (a CORS preflight, or the local stack's readiness probe) never reaches the handler.
+    serve = (req) =>
+      req.method === "OPTIONS"
+        ? Promise.resolve(new Response(null, { status: 204 }))
+        : handler(req, deps);
   } catch (e) {
     const reason = errorLine(e);
     createLogger().error("function cannot start", { fn: name, error: reason });

@@ -1,0 +1,113 @@
+/**
+ * How the local stack (and later `deno task watch`) shows a stored signal: a few readable lines for
+ * people, or the JSON record that `deno task signals --json` prints for the same bar.
+ */
+
+import type postgres from "postgres";
+
+/** A stored signal in the offline CLI's JSON shape (`signalRecord`), plus its database id. */
+export interface StoredSignalRecord {
+  id: number;
+  symbol: string;
+  interval: string;
+  time: string;
+  openTime: number;
+  /** Candles of the series stored before this bar (= the offline CLI's bar index when the file starts at the first stored candle). */
+  bar: number;
+  direction: "long" | "short";
+  entry: number;
+  stopLoss: number;
+  takeProfits: [number, number, number];
+  riskReward: number | null;
+  confidence: number;
+  atr: number | null;
+  contributions: {
+    method: string;
+    direction: string | null;
+    confidence: number;
+    share: number;
+    detail: string;
+  }[];
+  rationale: string;
+  patterns: unknown;
+  evidence?: unknown;
+}
+
+/** Signals stored with id > `afterId`, oldest first (at most `limit`). */
+export async function signalsAfter(
+  sql: postgres.Sql,
+  afterId: number,
+  limit = 500,
+): Promise<StoredSignalRecord[]> {
+  const rows = await sql<Record<string, unknown>[]>`
+    select s.id, s.symbol, s.timeframe, s.open_time, s.direction, s.entry, s.stop_loss, s.tp1, s.tp2, s.tp3,
+      s.risk_reward, s.confidence, s.atr, s.contributions, s.rationale, s.patterns, s.evidence,
+      (select count(*) from public.candles c
+        where c.symbol = s.symbol and c.timeframe = s.timeframe and c.open_time < s.open_time)::int as bar,
+      public.epoch_ms(s.open_time) as open_ms
+    from public.signals s where s.id > ${afterId} order by s.id limit ${limit}`;
+  return rows.map((r) => {
+    const rec: StoredSignalRecord = {
+      id: Number(r.id),
+      symbol: r.symbol as string,
+      interval: r.timeframe as string,
+      time: new Date(Number(r.open_ms)).toISOString(),
+      openTime: Number(r.open_ms),
+      bar: r.bar as number,
+      direction: r.direction as "long" | "short",
+      entry: r.entry as number,
+      stopLoss: r.stop_loss as number,
+      takeProfits: [r.tp1 as number, r.tp2 as number, r.tp3 as number],
+      riskReward: r.risk_reward as number | null,
+      confidence: r.confidence as number,
+      atr: r.atr as number | null,
+      contributions: r.contributions as StoredSignalRecord["contributions"],
+      rationale: r.rationale as string,
+      patterns: r.patterns,
+    };
+    if (r.evidence !== null && r.evidence !== undefined) rec.evidence = r.evidence;
+    return rec;
+  });
+}
+
+/** A price with sensible decimals: 2 from 1,000 up, 4 from 1, else 6 significant digits. */
+export function formatPrice(x: number): string {
+  if (!Number.isFinite(x)) return String(x);
+  const a = Math.abs(x);
+  if (a >= 1000) return x.toFixed(2);
+  if (a >= 1) return x.toFixed(4).replace(/(\.\d\d)0+$/, "$1");
+  return x.toPrecision(6);
+}
+
+function pct(level: number, entry: number): string {
+  const p = ((level - entry) / entry) * 100;
+  return `${p >= 0 ? "+" : "−"}${Math.abs(p).toFixed(2)}%`;
+}
+
+/**
+ * The preview: a headline and three lines, e.g.
+ *
+ *     ▲ LONG  BTCUSDT 15m  bar 2025-01-13 04:15 UTC  confidence 0.72
+ *       entry 94512.30  stop 93887.10 (−0.66%)  R:R 2.00
+ *       targets 95762.70 (+1.32%)  96387.90 (+1.98%)  97013.10 (+2.65%)
+ *       why: Wyckoff spring (strength 0.71) in accumulation; …
+ */
+export function formatPreview(s: StoredSignalRecord): string {
+  const arrow = s.direction === "long" ? "▲ LONG " : "▼ SHORT";
+  const when = s.time.slice(0, 16).replace("T", " ");
+  const why = s.rationale.length > 220 ? `${s.rationale.slice(0, 219)}…` : s.rationale;
+  return [
+    `${arrow} ${s.symbol} ${s.interval}  bar ${when} UTC  confidence ${s.confidence.toFixed(2)}`,
+    `  entry ${formatPrice(s.entry)}  stop ${formatPrice(s.stopLoss)} (${
+      pct(s.stopLoss, s.entry)
+    })  R:R ${s.riskReward === null ? "?" : s.riskReward.toFixed(2)}`,
+    `  targets ${s.takeProfits.map((t) => `${formatPrice(t)} (${pct(t, s.entry)})`).join("  ")}`,
+    `  why: ${why || "(no rationale)"}`,
+  ].join("\n");
+}
+
+/** The JSON line for `--json`: the offline CLI's fields (no database id). */
+export function previewJson(s: StoredSignalRecord): string {
+  const { id: _id, ...rest } = s;
+  return JSON.stringify(rest);
+}

@@ -1,0 +1,141 @@
+/**
+ * Serves the Edge Function bundles the way Supabase does, on one machine: each bundle
+ * (`supabase/functions/<name>/bundle.js`, from `deno task build`) runs in its own `deno run` process
+ * with only network and environment permissions, and a gateway answers at
+ * `http://127.0.0.1:<port>/functions/v1/<name>` (Supabase's local address with port 54321),
+ * forwarding each request to its function unchanged.
+ */
+
+/** A running function process. */
+export interface FunctionProcess {
+  name: string;
+  /** Its own address (`http://127.0.0.1:<port>`). */
+  url: string;
+  /** ms from spawning the process to its first answered request (cold start). */
+  coldStartMs: number;
+  stop(): Promise<void>;
+}
+
+/** Environment passed to every function process (SUPABASE_DB_URL and friends). */
+export type FunctionEnvVars = Record<string, string>;
+
+function freePort(): number {
+  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (l.addr as Deno.NetAddr).port;
+  l.close();
+  return port;
+}
+
+/**
+ * Starts `bundle` as function `name` and waits until it answers (an OPTIONS request), at most
+ * `timeoutMs`. Its log lines go to `onLog`. Throws when it exits or does not answer in time.
+ */
+export async function startFunctionProcess(
+  name: string,
+  bundle: string,
+  env: FunctionEnvVars,
+  onLog: (line: string) => void = () => {},
+  timeoutMs = 30_000,
+): Promise<FunctionProcess> {
+  const port = freePort();
+  const started = performance.now();
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "--quiet", "--allow-net", "--allow-env", bundle],
+    env: { ...env, PORT: String(port), NO_COLOR: "1" },
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  let exited = false;
+  const status = child.status.then((s) => {
+    exited = true;
+    return s;
+  });
+  pipeLines(child.stdout, onLog);
+  pipeLines(child.stderr, onLog);
+  const url = `http://127.0.0.1:${port}`;
+  const stop = async () => {
+    if (!exited) {
+      try {
+        child.kill("SIGTERM");
+      } catch { /* already gone */ }
+    }
+    await status;
+  };
+  for (;;) {
+    if (exited) {
+      throw new Error(`function ${name} exited during start (code ${(await status).code})`);
+    }
+    if (performance.now() - started > timeoutMs) {
+      await stop();
+      throw new Error(`function ${name} did not answer within ${timeoutMs} ms`);
+    }
+    try {
+      const res = await fetch(url, { method: "OPTIONS", signal: AbortSignal.timeout(1000) });
+      await res.body?.cancel();
+      return { name, url, coldStartMs: performance.now() - started, stop };
+    } catch {
+      await new Promise((r) => setTimeout(r, 25));
+    }
+  }
+}
+
+async function pipeLines(stream: ReadableStream<Uint8Array>, onLine: (line: string) => void) {
+  let rest = "";
+  try {
+    for await (const chunk of stream.pipeThrough(new TextDecoderStream())) {
+      const parts = (rest + chunk).split("\n");
+      rest = parts.pop() ?? "";
+      for (const p of parts) if (p.trim()) onLine(p);
+    }
+  } catch { /* process ended */ }
+  if (rest.trim()) onLine(rest);
+}
+
+/** The gateway in front of the function processes. */
+export interface FunctionsGateway {
+  /** `http://127.0.0.1:<port>/functions/v1` */
+  functionsUrl: string;
+  port: number;
+  stop(): Promise<void>;
+}
+
+/**
+ * Serves `/functions/v1/<name>[/...]` on 127.0.0.1:`port` (0 = any free port), forwarding method,
+ * headers and body to the named function and its answer back; unknown names are 404.
+ */
+export function startGateway(
+  functions: readonly FunctionProcess[],
+  port: number,
+): FunctionsGateway {
+  const byName = new Map(functions.map((f) => [f.name, f]));
+  const server = Deno.serve({ hostname: "127.0.0.1", port, onListen: () => {} }, async (req) => {
+    const url = new URL(req.url);
+    const m = /^\/functions\/v1\/([a-z0-9_-]+)(\/.*)?$/.exec(url.pathname);
+    const fn = m ? byName.get(m[1]) : undefined;
+    if (!fn) {
+      return Response.json({ error: `no function at ${url.pathname}` }, { status: 404 });
+    }
+    try {
+      return await fetch(`${fn.url}/${m![1]}${m![2] ?? ""}${url.search}`, {
+        method: req.method,
+        headers: req.headers,
+        body: req.body,
+        redirect: "manual",
+      });
+    } catch (e) {
+      return Response.json(
+        { error: `function ${fn.name} is unreachable: ${(e as Error).message}` },
+        {
+          status: 502,
+        },
+      );
+    }
+  });
+  const actual = server.addr.port;
+  return {
+    port: actual,
+    functionsUrl: `http://127.0.0.1:${actual}/functions/v1`,
+    stop: () => server.shutdown(),
+  };
+}

@@ -1,0 +1,208 @@
+/**
+ * The local stack behind `deno task start`: everything the product runs on Supabase, on one machine,
+ * from the same code. A Postgres (a throwaway cluster, or the database you name) with the migrations
+ * and seed; the Edge Function bundles, each in its own process, behind Supabase's local address
+ * (`http://127.0.0.1:54321/functions/v1/<name>`); the pg_net stand-in's dispatcher sending the
+ * database's signed wake-ups to them; the scheduled jobs of `private.jobs` where pg_cron is absent;
+ * and a watcher that reports every stored signal. The data feed (the relay, live or replayed) is
+ * attached by scripts/start.ts.
+ */
+
+import postgres from "postgres";
+import { NetDispatcher } from "../db/dispatcher.ts";
+import { startTestDatabase } from "../db/harness.ts";
+import { applyDatabase } from "../db/migrate.ts";
+import type { Logger } from "../lib/cli/log.ts";
+import { signalsAfter, type StoredSignalRecord } from "../lib/report/signal_preview.ts";
+import { bundleAll } from "../build/bundle.ts";
+import {
+  type FunctionProcess,
+  type FunctionsGateway,
+  startFunctionProcess,
+  startGateway,
+} from "./functions.ts";
+import { hasPgCron, type JobRunner, startJobRunner } from "./jobs.ts";
+
+/** Settings of {@link startStack}. */
+export interface StackOptions {
+  /** Repository root (ending in /). */
+  root: string;
+  /** Use this database instead of a throwaway cluster (migrations and seed are applied if missing). */
+  dbUrl?: string;
+  /** Gateway port (default 54321, Supabase's local API port; 0 = any free port). */
+  port?: number;
+  /** Extra environment for every function process (e.g. BINANCE_REST_URL of a replay). */
+  functionEnv?: Record<string, string>;
+  /** Post signals however late they are analysed (replays of old data): setting notify_late_signals. */
+  postLateSignals?: boolean;
+  /** Run every scheduled job at this fixed period instead of its cron schedule (tests). */
+  jobsEveryMs?: number;
+  /** Called with each newly stored signal, in id order. */
+  onSignal?: (s: StoredSignalRecord) => void;
+  log: Logger;
+}
+
+/** A running local stack. */
+export interface Stack {
+  /** The database (postgres:// URL) and a client on it. */
+  dbUrl: string;
+  sql: postgres.Sql;
+  /** `http://127.0.0.1:<port>/functions/v1` */
+  functionsUrl: string;
+  functions: FunctionProcess[];
+  dispatcher: NetDispatcher;
+  /** The job runner, or null where pg_cron runs the jobs. */
+  jobs: JobRunner | null;
+  /** Signals reported so far. */
+  signals: number;
+  /** Stops everything started, in reverse order; the throwaway database is deleted. */
+  stop(): Promise<void>;
+}
+
+/** Starts the stack (see the module doc). Anything that fails to start is stopped again before throwing. */
+export async function startStack(opts: StackOptions): Promise<Stack> {
+  const log = opts.log;
+  const stops: (() => Promise<void> | void)[] = [];
+  const stopAll = async () => {
+    while (stops.length) {
+      const s = stops.pop()!;
+      try {
+        await s();
+      } catch (e) {
+        log({ level: "warn", msg: "stop failed", error: (e as Error).message });
+      }
+    }
+  };
+  try {
+    let dbUrl = opts.dbUrl;
+    if (!dbUrl) {
+      log({ level: "info", msg: "starting a throwaway Postgres" });
+      const db = await startTestDatabase({ durable: false });
+      stops.push(() => db.stop());
+      dbUrl = db.url;
+    } else {
+      await applyDatabase(dbUrl, { root: opts.root, seed: true });
+    }
+    const sql = postgres(dbUrl, { max: 4, onnotice: () => {} });
+    stops.push(() => sql.end({ timeout: 5 }));
+
+    log({ level: "info", msg: "bundling functions" });
+    const built = await bundleAll(opts.root);
+    const functionEnv = { SUPABASE_DB_URL: dbUrl, LOG_LEVEL: "info", ...opts.functionEnv };
+    const functions: FunctionProcess[] = [];
+    for (const b of built) {
+      const fn = await startFunctionProcess(
+        b.name,
+        b.path,
+        functionEnv,
+        (line) => functionLog(log, b.name, line),
+      );
+      functions.push(fn);
+      stops.push(() => fn.stop());
+      log({
+        level: "info",
+        msg: "function started",
+        fn: b.name,
+        cold_start_ms: Math.round(fn.coldStartMs),
+      });
+    }
+    const gateway: FunctionsGateway = startGateway(functions, opts.port ?? 54321);
+    stops.push(() => gateway.stop());
+
+    // Wake-ups go to the gateway, signed with a fresh key each run.
+    const secret = crypto.randomUUID().replaceAll("-", "");
+    await sql`select private.configure_functions(${gateway.functionsUrl}, ${secret})`;
+    await sql`insert into private.config (key, value) values ('notify_late_signals', ${
+      opts.postLateSignals ? "on" : "off"
+    })
+      on conflict (key) do update set value = excluded.value, updated_at = now()`;
+
+    const dispatcher = new NetDispatcher({
+      url: dbUrl,
+      pollMs: 200,
+      log: (e) => {
+        if (e.level !== "info") log(e);
+      },
+    });
+    await dispatcher.start();
+    stops.push(() => dispatcher.stop());
+
+    let jobs: JobRunner | null = null;
+    if (await hasPgCron(sql)) {
+      log({ level: "info", msg: "pg_cron runs the scheduled jobs" });
+    } else {
+      jobs = await startJobRunner(
+        sql,
+        (level, msg, fields) => log({ level, msg, ...fields }),
+        opts.jobsEveryMs,
+      );
+      const runner = jobs;
+      stops.push(() => runner.stop());
+    }
+
+    const stack: Stack = {
+      dbUrl,
+      sql,
+      functionsUrl: gateway.functionsUrl,
+      functions,
+      dispatcher,
+      jobs,
+      signals: 0,
+      stop: stopAll,
+    };
+    const [{ last }] = await sql`select coalesce(max(id), 0)::bigint as last from public.signals`;
+    const watcher = watchSignals(sql, Number(last), (s) => {
+      stack.signals++;
+      opts.onSignal?.(s);
+    });
+    stops.push(() => watcher.stop());
+    return stack;
+  } catch (e) {
+    await stopAll();
+    throw e;
+  }
+}
+
+/** Polls for newly stored signals every `everyMs` and reports them in id order. */
+function watchSignals(
+  sql: postgres.Sql,
+  afterId: number,
+  onSignal: (s: StoredSignalRecord) => void,
+  everyMs = 150,
+): { stop(): Promise<void> } {
+  let last = afterId;
+  let running = true;
+  const loop = (async () => {
+    while (running) {
+      try {
+        for (const s of await signalsAfter(sql, last)) {
+          last = s.id;
+          onSignal(s);
+        }
+      } catch { /* database restarting: try again */ }
+      await new Promise((r) => setTimeout(r, everyMs));
+    }
+  })();
+  return {
+    stop: async () => {
+      running = false;
+      await loop;
+      // Report what arrived since the last poll.
+      try {
+        for (const s of await signalsAfter(sql, last)) onSignal(s);
+      } catch { /* database already gone */ }
+    },
+  };
+}
+
+/** Function log lines (JSON) re-emitted through the stack's log; warnings and errors only. */
+function functionLog(log: Logger, fn: string, line: string): void {
+  try {
+    const e = JSON.parse(line) as { level?: string; msg?: string };
+    if (e.level === "warn" || e.level === "error") {
+      log({ ...e, level: e.level, msg: e.msg ?? "", fn });
+    }
+  } catch {
+    log({ level: "warn", msg: line.slice(0, 300), fn });
+  }
+}
