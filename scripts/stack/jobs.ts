@@ -57,7 +57,7 @@ export async function startJobRunner(
     }
   };
   const crons: Cron[] = [];
-  const timers: number[] = [];
+  const timers: ReturnType<typeof setInterval>[] = [];
   for (const job of jobs) {
     if (everyMs) timers.push(setInterval(() => run(job), everyMs));
     else crons.push(new Cron(job.schedule, { timezone: "UTC", protect: true }, () => run(job)));
