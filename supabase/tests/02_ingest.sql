@@ -1,7 +1,7 @@
 -- api.ingest_candles: idempotent upsert, counts, and all-or-nothing rejection naming row and rule.
 begin;
 create extension if not exists pgtap with schema extensions;
-select plan(29);
+select plan(34);
 
 create temp table batch as
 select jsonb_agg(jsonb_build_object('symbol', 'ETHUSDT', 'timeframe', '1h',
@@ -52,6 +52,12 @@ select throws_like(pg_temp.bad('{"trades": true}'), '%row 1 %must be numbers >= 
 select throws_like(format('select * from api.ingest_candles(%L::json)', jsonb_build_array((select j from good), '[1, 2]'::jsonb)),
   '%row 1 %row must be a JSON object', 'a row that is not an object is rejected');
 select throws_like($$select * from api.ingest_candles('{"symbol": "BTCUSDT"}')$$, '%batch must be a JSON array%', 'a non-array batch is rejected');
+-- Numbers that do not fit double precision or bigint name the row and the rule (not a raw 22003).
+select throws_like(pg_temp.bad('{"high": 1e309}'), '%row 1 %open, high, low and close must fit in double precision%', 'a price beyond 1.8e308 is rejected');
+select throws_like(pg_temp.bad('{"low": 1e-400}'), '%row 1 %open, high, low and close must fit in double precision%', 'a price that underflows is rejected');
+select throws_like(pg_temp.bad('{"volume": "1e309"}'), '%row 1 %volume must fit in double precision%', 'a volume string beyond range is rejected');
+select throws_like(pg_temp.bad('{"trades": 1e19}'), '%row 1 %trades must be an integer below 2^63', 'trades beyond bigint is rejected');
+select throws_like(pg_temp.bad('{"quote_volume": 1e400}'), '%row 1 %quote_volume, trades, taker_buy_base and taker_buy_quote must fit in double precision%', 'an extra beyond range is rejected');
 select is((select count(*)::integer from public.candles where symbol = 'SOLUSDT'), 0, 'rejected batches wrote nothing');
 delete from public.symbols where symbol = 'ETHUSDT';
 select is((select count(*)::integer from public.candles where symbol = 'ETHUSDT'), 0, 'deleting a symbol deletes its candles');
