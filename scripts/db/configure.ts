@@ -10,6 +10,7 @@
 
 import { DB_URL_HELP, DB_URL_OPTIONS, dbUrlFrom, withSql } from "../lib/cli/database.ts";
 import { parseCli, runCli, UsageError } from "../lib/cli/run_cli.ts";
+import { processEnv } from "../../supabase/functions/_shared/env.ts";
 
 const HELP =
   `usage: deno task db:configure [--db-url URL] --functions-url URL --secret S [--anon-signals on|off] [--json]
@@ -87,7 +88,7 @@ export async function main(args: string[]): Promise<void> {
 }
 
 function envSecret(): string | undefined {
-  return Deno.env.get("WAKE_SECRET") || undefined;
+  return processEnv().WAKE_SECRET || undefined;
 }
 
 if (import.meta.main) await runCli(main);

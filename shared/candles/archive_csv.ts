@@ -2,15 +2,15 @@
 
 import { scanNumericCsv } from "./csv_scan.ts";
 import { KLINE_COLUMNS } from "./rest_klines.ts";
-import { CandleError } from "./errors.ts";
-import { describeBadTime, toMillis } from "./time_unit.ts";
+import { klineTimes } from "./time_unit.ts";
 import type { Candle } from "./types.ts";
 
 /**
  * Parses a Binance archive kline CSV: 12 columns like a REST row, no header (a futures-style
- * `open_time,...` header line is skipped). Times are ms, or µs (spot files from 2025 on), detected per
- * value by the rule in `time_unit.ts` and converted to ms (close time rounded down). Checks structure only: run
- * {@link validateCandles} on the result. CandleError rows are 0-based data rows (header not counted).
+ * `open_time,...` header line is skipped). Times are ms, or µs (spot files from 2025 on), or seconds,
+ * read per row by the rule in `time_unit.ts` and converted to ms (open and close time of a row in one
+ * unit). Checks structure only: run {@link validateCandles} on the result. CandleError rows are 0-based
+ * data rows (header not counted).
  */
 export function parseArchiveCsv(text: string): Candle[] {
   let pos = text.charCodeAt(0) === 0xfeff ? 1 : 0;
@@ -22,10 +22,7 @@ export function parseArchiveCsv(text: string): Candle[] {
   }
   const out: Candle[] = [];
   scanNumericCsv(text, pos, lineOffset, KLINE_COLUMNS, 11, (row, v) => {
-    const openTime = toMillis(v[0]);
-    if (openTime === null) throw new CandleError(row, "time", describeBadTime("open_time", v[0]));
-    const closeTime = toMillis(v[6]);
-    if (closeTime === null) throw new CandleError(row, "time", describeBadTime("close_time", v[6]));
+    const { openTime, closeTime } = klineTimes(v[0], v[6], row);
     out.push({
       openTime,
       open: v[1],

@@ -3,7 +3,7 @@
 import { z } from "zod";
 import { toNumber } from "./decimal.ts";
 import { CandleError } from "./errors.ts";
-import { describeBadTime, toMillis } from "./time_unit.ts";
+import { klineTimes } from "./time_unit.ts";
 import type { Candle } from "./types.ts";
 import { describeIssue, kindOf } from "./zod_issue.ts";
 
@@ -57,13 +57,12 @@ export function parseRestKlines(rows: unknown): Candle[] {
     // Fast path for well-formed rows; the zod schema is the reference and names what is wrong.
     const r = isRestRow(row) ? row : checked(row, i);
     out[i] = {
-      openTime: millis(r[0], i, "open_time"),
+      ...klineTimes(r[0], r[6], i),
       open: toNumber(r[1], i, "open"),
       high: toNumber(r[2], i, "high"),
       low: toNumber(r[3], i, "low"),
       close: toNumber(r[4], i, "close"),
       volume: toNumber(r[5], i, "volume"),
-      closeTime: millis(r[6], i, "close_time"),
       quoteVolume: toNumber(r[7], i, "quote_volume"),
       trades: r[8],
       takerBuyBase: toNumber(r[9], i, "taker_buy_base"),
@@ -74,13 +73,6 @@ export function parseRestKlines(rows: unknown): Candle[] {
 }
 
 type RestRow = z.infer<typeof restRow>;
-
-function millis(t: number, row: number, field: string): number {
-  if (t >= 1e11 && t < 1e14 && Number.isInteger(t)) return t; // ms, the usual case
-  const ms = toMillis(t);
-  if (ms === null) throw new CandleError(row, "time", describeBadTime(field, t));
-  return ms;
-}
 
 function checked(row: unknown, i: number): RestRow {
   const parsed = restRow.safeParse(row);

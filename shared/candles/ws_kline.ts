@@ -5,7 +5,13 @@ import { assertInterval } from "./assert_interval.ts";
 import { toNumber } from "./decimal.ts";
 import { CandleError } from "./errors.ts";
 import type { Interval } from "./intervals.ts";
-import { describeBadTime, timeUnitName, timeUnitOf, toMillis } from "./time_unit.ts";
+import {
+  closeTimeToMillis,
+  describeBadTime,
+  timeUnitName,
+  timeUnitOf,
+  toMillis,
+} from "./time_unit.ts";
 import type { Candle } from "./types.ts";
 import { validateCandles } from "./validate.ts";
 import { describeIssue, kindOf } from "./zod_issue.ts";
@@ -137,7 +143,7 @@ function eventTimes(E: number, t: number, T: number, series: string) {
   return {
     unit,
     openTime: toMillis(t) as number,
-    closeTime: toMillis(T) as number,
+    closeTime: closeTimeToMillis(T) as number,
     eventTime: toMillis(E) as number,
   };
 }

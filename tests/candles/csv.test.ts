@@ -92,7 +92,10 @@ Deno.test("an OHLCV CSV without its header or with the wrong column count is rej
     'expected the header open_time,open,high,low,close,volume, got "time,o,h,l,c,v"',
   );
   rejects(
-    () => parseOhlcvCsv("open_time,open,high,low,close,volume\n0,1,2,0.5,1.5,10\n60000,1,2,0.5\n"),
+    () =>
+      parseOhlcvCsv(
+        "open_time,open,high,low,close,volume\n1704067200000,1,2,0.5,1.5,10\n1704067260000,1,2,0.5\n",
+      ),
     "csv_columns",
     "row 1: expected 6 columns (open_time,open,high,low,close,volume), got 4",
   );

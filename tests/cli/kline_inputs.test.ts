@@ -178,3 +178,33 @@ Deno.test("--symbol is upper-cased; a bad --symbol or --interval is refused list
   const resample = await runTask("backtest", [REST_4H, "--resample", "1x"]);
   assert.equal(resample.stderr, `error: --resample: unknown interval "1x" ${intervals}\n`);
 });
+
+Deno.test("an OHLCV CSV in seconds or µs loads as the right dates; a time in no unit is refused", async () => {
+  const rows = (JSON.parse(await Deno.readTextFile(REST_4H)) as (string | number)[][]).slice(0, 50);
+  const csv = (scale: (ms: number) => number) =>
+    "open_time,open,high,low,close,volume\n" +
+    rows.map((r) => [scale(+r[0]), ...r.slice(1, 6)].join(",")).join("\n") + "\n";
+  const want =
+    /: symbol unknown 4h ohlcv-csv, 50 candles 2021-01-01T00:00Z \.\. 2021-01-09T04:00Z, /;
+  for (
+    const [unit, scale] of [["s", (t: number) => t / 1000], [
+      "us",
+      (t: number) => t * 1000,
+    ]] as const
+  ) {
+    const path = `${TMP}/klines-${unit}.csv`;
+    await Deno.writeTextFile(path, csv(scale));
+    const r = await runTask("klines:check", [path]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, want, unit);
+  }
+  const path = `${TMP}/klines-bad-unit.csv`;
+  await Deno.writeTextFile(path, csv((t) => (t === +rows[7][0] ? 1_700_000 : t)));
+  const r = await runTask("signals", [path]);
+  assert.equal(r.code, 1);
+  assert.equal(
+    r.stderr,
+    `error: ${path}: row 8: open_time 1700000 is not a time in seconds, milliseconds or ` +
+      "microseconds since 1970 (expected an integer from 1e9 s to 1e17 µs)\n",
+  );
+});

@@ -4,6 +4,7 @@
  */
 
 import postgres from "postgres";
+import { processEnv } from "../../../supabase/functions/_shared/env.ts";
 import { UsageError } from "./run_cli.ts";
 
 /** parseArgs options: `--db-url URL`. */
@@ -20,19 +21,16 @@ export const DB_URL_ENV = "SUPABASE_DB_URL";
 export const DB_URL_ENV_ALIAS = "DATABASE_URL";
 
 /**
- * The database URL: `--db-url`, else env `SUPABASE_DB_URL`, else env `DATABASE_URL`. Needs
- * `--allow-env` for the fallbacks (without it they count as unset).
- * Throws {@link UsageError} when none is given or the value is not a `postgres://` /
- * `postgresql://` URL (the message never repeats the URL, which may hold a password).
+ * The database URL: `--db-url`, else `SUPABASE_DB_URL`, else `DATABASE_URL` from `env` (default: the
+ * process environment, read through the one env reader `supabase/functions/_shared/env.ts`; empty
+ * counts as unset). Throws {@link UsageError} when none is given or the value is not a
+ * `postgres://` / `postgresql://` URL (the message never repeats the URL, which may hold a password).
  */
-export function dbUrlFrom(values: { "db-url"?: string }): string {
-  const fromEnv = (name: string) => {
-    try {
-      return Deno.env.get(name) || undefined;
-    } catch {
-      return undefined; // no env permission: same as unset
-    }
-  };
+export function dbUrlFrom(
+  values: { "db-url"?: string },
+  env: Record<string, string | undefined> = processEnv(),
+): string {
+  const fromEnv = (name: string) => env[name] || undefined;
   let source = "--db-url";
   let url = values["db-url"];
   if (url === undefined) {
