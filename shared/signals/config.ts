@@ -79,15 +79,64 @@ export class ConfigError extends Error {
   override name = "ConfigError";
 }
 
-/** Validates and completes `input` with defaults; throws {@link ConfigError} naming each bad field. */
+/**
+ * Validates and completes `input` with defaults; throws {@link ConfigError} naming every bad field
+ * at once (`invalid analyzer config: minConfidence: …; wyckoff.volumeStrong: …`), including the
+ * nested detector options.
+ */
 export function parseAnalyzerConfig(input: unknown): AnalyzerConfig {
   const r = AnalyzerConfigSchema.safeParse(input ?? {});
-  if (!r.success) {
-    const lines = r.error.issues.map((i) => `${i.path.join(".") || "(config)"}: ${i.message}`);
+  const lines = r.success
+    ? []
+    : r.error.issues.map((i) => `${i.path.join(".") || "(config)"}: ${i.message}`);
+  const raw = (typeof input === "object" && input !== null ? input : {}) as Record<string, unknown>;
+  lines.push(...detectorIssues(raw));
+  if (!r.success || lines.length) {
     throw new ConfigError(`invalid analyzer config: ${lines.join("; ")}`);
   }
-  detectorOptions(r.data); // validates the nested detector options now, not at first use
   return r.data;
+}
+
+const DETECTORS = {
+  pivots: { defaults: DEFAULT_PIVOT_OPTIONS, resolve: resolvePivotOptions },
+  elliott: { defaults: DEFAULT_ELLIOTT_OPTIONS, resolve: resolveElliottOptions },
+  wyckoff: { defaults: DEFAULT_WYCKOFF_OPTIONS, resolve: resolveWyckoffOptions },
+} as const;
+
+/**
+ * Every problem in the nested detector options of a raw config: each key is checked on its own
+ * (unknown, wrong type, out of range), then the whole group (rules across keys) when its keys pass.
+ */
+function detectorIssues(raw: Record<string, unknown>): string[] {
+  const out: string[] = [];
+  for (const [group, d] of Object.entries(DETECTORS)) {
+    const over = raw[group];
+    if (typeof over !== "object" || over === null || Array.isArray(over)) continue; // zod reports it
+    const before = out.length;
+    for (const [k, v] of Object.entries(over)) {
+      try {
+        (d.resolve as (o: object) => unknown)(mergeOptions(group, d.defaults, { [k]: v }));
+      } catch (e) {
+        out.push(detectorMessage(group, e));
+      }
+    }
+    if (out.length > before) continue;
+    try {
+      (d.resolve as (o: object) => unknown)(
+        mergeOptions(group, d.defaults, over as Record<string, unknown>),
+      );
+    } catch (e) {
+      out.push(detectorMessage(group, e));
+    }
+  }
+  return out;
+}
+
+function detectorMessage(group: string, e: unknown): string {
+  const msg = (e as Error).message;
+  return e instanceof ConfigError
+    ? msg.replace(/^invalid analyzer config: /, "")
+    : `${group}: ${msg}`;
 }
 
 /** Resolved options of the pattern detectors. */

@@ -43,3 +43,20 @@ for (const [name, input, message] of bad) {
     });
   });
 }
+
+Deno.test("a config with several errors reports every one, nested detector options included", () => {
+  assertThrows(
+    () =>
+      parseAnalyzerConfig({
+        minConfidence: 2,
+        bogus: 1,
+        pivots: { zigzagAtr: -1 },
+        wyckoff: { nope: 1, volumeStrong: "x" },
+      }),
+    (e: unknown) =>
+      e instanceof ConfigError &&
+      e.message === "invalid analyzer config: minConfidence: Too big: expected number to be <=1; " +
+          '(config): Unrecognized key: "bogus"; pivots: invalid pivot option zigzagAtr: expected a ' +
+          "number > 0, got -1; wyckoff.nope: unknown option; wyckoff.volumeStrong: expected number, got string",
+  );
+});
