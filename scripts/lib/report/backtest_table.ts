@@ -6,6 +6,7 @@
 import type { BacktestMetrics, TradeStats } from "../../../shared/backtest/metrics.ts";
 import type { Trade } from "../../../shared/backtest/types.ts";
 import { datasetName, type DatasetReport, isoMinute } from "./backtest_dataset.ts";
+import { formatPrice, priceDecimals, profitFactorText } from "./format.ts";
 
 /** Formats a number with `d` decimals, or "-" for null / non-finite. */
 export function fmt(v: number | null | undefined, d = 2): string {
@@ -73,7 +74,7 @@ export function statsRows(all: TradeStats, long: TradeStats, short: TradeStats):
     row("average R", (s) => fmt(s.avgR)),
     row("median R", (s) => fmt(s.medianR)),
     row("expectancy R", (s) => fmt(s.expectancyR)),
-    row("profit factor", (s) => fmt(s.profitFactor)),
+    row("profit factor", (s) => profitFactorText(s.profitFactor, s.wins > 0)),
     row("net P&L", (s) => fmt(s.netPnl)),
     row("fees", (s) => fmt(s.fees)),
     row("avg bars held", (s) => fmt(s.avgHoldingBars, 1)),
@@ -83,14 +84,15 @@ export function statsRows(all: TradeStats, long: TradeStats, short: TradeStats):
 
 /** The trade list as table rows (header first), shared by the text and HTML reports. */
 export function tradeRows(trades: readonly Trade[]): string[][] {
+  const d = priceDecimals(trades.flatMap((t) => [t.entryPrice, t.stopLoss]));
   return [
     ["entry (UTC)", "dir", "conf", "entry", "stop", "exit (UTC)", "exit", "bars", "R", "net P&L"],
     ...trades.map((t) => [
       isoMinute(t.entryTime),
       t.direction,
       fmt(t.confidence),
-      t.entryPrice.toPrecision(7),
-      t.stopLoss.toPrecision(7),
+      formatPrice(t.entryPrice, d),
+      formatPrice(t.stopLoss, d),
       isoMinute(t.exitTime),
       t.exitReason,
       String(t.barsHeld),
@@ -233,7 +235,7 @@ export function comparisonRows(ds: readonly DatasetReport[]): string[][] {
       String(m.all.trades),
       pct(m.all.winRate, 0),
       fmt(m.all.avgR),
-      fmt(m.all.profitFactor),
+      profitFactorText(m.all.profitFactor, m.all.wins > 0),
       `${fmt(m.totalReturnPct)}%`,
       `${fmt(m.buyAndHoldReturnPct)}%`,
       `${fmt(m.maxDrawdown.maxDrawdownPct)}%`,

@@ -7,6 +7,7 @@ import type { BarWindow } from "../../../shared/backtest/simulate.ts";
 import type { AnalyzerConfig } from "../../../shared/signals/config.ts";
 import type { KlineDataset } from "../klines/kline_datasets.ts";
 import { fmt, table } from "./backtest_table.ts";
+import { profitFactorText } from "./format.ts";
 
 /** One evaluated dataset. */
 export interface EvaluatedDataset {
@@ -168,7 +169,7 @@ function row(name: string, period: string, c: Scorecard): string[] {
     pct(c.winRate),
     signed(c.expectancyR),
     c.ciLow === null ? "-" : `[${signed(c.ciLow)}, ${signed(c.ciHigh)}]`,
-    fmt(c.profitFactor),
+    profitFactorText(c.profitFactor, (c.winRate ?? 0) > 0),
     fmt(c.maxDrawdownR, 1),
     `${signed(c.returnPct, 1)}%`,
     `${signed(c.buyAndHoldPct, 1)}%`,

@@ -31,3 +31,13 @@ export function alignTable(rows: readonly string[][], align = "l"): string[] {
       .join("  ").trimEnd()
   );
 }
+
+/**
+ * Profit factor (gross profit / gross loss) for a table: 2 decimals; `∞` when there were winning
+ * trades and no losing one (the library gives null there, as JSON has no infinity); `-` without wins
+ * or trades.
+ */
+export function profitFactorText(pf: number | null, hasWins: boolean): string {
+  if (pf !== null && Number.isFinite(pf)) return pf.toFixed(2);
+  return hasWins ? "∞" : "-";
+}
