@@ -2,6 +2,9 @@
  * The project's test command (`deno task test`): starts a throwaway Postgres, runs every Deno test and
  * the pgTAP suite, then prints one closing line `N passed, N failed[, N skipped]` that CI reads.
  *
+ * Tests run with TMPDIR set to a fresh folder; anything left in it afterwards counts as one failure
+ * (and is removed), so a run leaves nothing in /tmp.
+ *
  * Env: CI=true makes missing pg_cron/pgTAP a failure instead of a skip.
  */
 
@@ -81,8 +84,22 @@ async function main(args: string[]): Promise<number> {
       total.failed += 1;
     }
   }
+  // Tests get their own temp folder: whatever they leave behind is reported and removed.
+  const tmp = await Deno.makeTempDir({ prefix: "wyckoff-test-" });
+  await Deno.chmod(tmp, 0o755); // the postgres OS user must reach the clusters tests start in it
+  env.TMPDIR = tmp;
   try {
     add(await runDenoTests(env, args));
+    const left: string[] = [];
+    for await (const e of Deno.readDir(tmp)) left.push(e.name);
+    if (left.length) {
+      console.error(
+        `tests left ${left.length} item(s) in their temp folder (removed): ${
+          left.slice(0, 5).join(", ")
+        }`,
+      );
+      total.failed += 1;
+    }
     if (db && args.length === 0) {
       if (db.pgTap) {
         const r = await harness.runPgTap(db);
@@ -94,6 +111,7 @@ async function main(args: string[]): Promise<number> {
       }
     }
   } finally {
+    await Deno.remove(tmp, { recursive: true }).catch(() => {});
     await db?.stop();
   }
   const skipped = total.skipped ? `, ${total.skipped} skipped` : "";

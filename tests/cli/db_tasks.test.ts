@@ -6,7 +6,7 @@
 
 import assert from "node:assert/strict";
 import { testDatabaseUrl } from "../db/test_database.ts";
-import { hasStackTrace, runTask, spawnTask } from "../support/run_cli.ts";
+import { hasStackTrace, runTask, spawnScript } from "../support/run_cli.ts";
 
 const DB_TASKS: [string, string[]][] = [
   ["db:migrate", []],
@@ -131,7 +131,7 @@ async function readUntil(child: Deno.ChildProcess, pattern: RegExp): Promise<str
 
 for (const json of [false, true]) {
   Deno.test(`db:dispatcher logs ${json ? "JSON" : "text"} lines and stops cleanly on SIGINT`, async () => {
-    const child = spawnTask("db:dispatcher", json ? ["--json"] : [], {
+    const child = spawnScript("db/dispatcher.ts", json ? ["--json"] : [], {
       env: { SUPABASE_DB_URL: testDatabaseUrl() },
     });
     const first = await readUntil(child, /dispatcher running/);

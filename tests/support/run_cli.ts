@@ -59,10 +59,17 @@ export function runScript(script: string, args: string[], opts: RunOptions = {})
   return run(["run", "-A", `scripts/${script}`, ...args], opts);
 }
 
-/** Spawns `deno task -q <task> ...args` with piped output, for long-running tasks. */
-export function spawnTask(task: string, args: string[], opts: RunOptions = {}): Deno.ChildProcess {
+/**
+ * Spawns `deno run -A scripts/<script> ...args` with piped output, for long-running processes that a
+ * test stops with a signal (sent to the script itself, not to a `deno task` parent).
+ */
+export function spawnScript(
+  script: string,
+  args: string[],
+  opts: RunOptions = {},
+): Deno.ChildProcess {
   return new Deno.Command(Deno.execPath(), {
-    args: ["task", "-q", task, ...args],
+    args: ["run", "-A", `scripts/${script}`, ...args],
     cwd: root,
     env: childEnv(opts.env),
     clearEnv: true,
