@@ -111,16 +111,27 @@ Deno.test("overlapping batches ingested concurrently on two connections both suc
           volume: 1,
         }));
       // Transaction a inserts 0..599 and holds its locks; b then ingests 300..899, whose plain insert
-      // meets a's uncommitted keys: it must wait, fall back to the upsert, and still succeed.
+      // meets a's uncommitted keys: it must wait, fall back to the upsert, and still succeed. The
+      // order is enforced, not timed: b starts once a's insert has run, and a commits only once b is
+      // seen waiting for a's locks.
+      const [{ pid: bPid }] = await b`select pg_backend_pid() as pid`;
+      let aInserted!: () => void;
+      const inserted = new Promise<void>((res) => aInserted = res);
       const results = await Promise.all([
         a.begin(async (tx) => {
           const [r] = await tx`select * from api.ingest_candles(${
             JSON.stringify(batch(0, 600))
           }::text::json)`;
-          await new Promise((res) => setTimeout(res, 150));
+          aInserted();
+          for (let i = 0; i < 1000; i++) {
+            const [w] = await owner`select wait_event_type = 'Lock' as waiting
+              from pg_stat_activity where pid = ${bPid}`;
+            if (w?.waiting) break;
+            await new Promise((res) => setTimeout(res, 10));
+          }
           return r;
         }),
-        new Promise((res) => setTimeout(res, 50)).then(async () => {
+        inserted.then(async () => {
           const [r] = await b`select * from api.ingest_candles(${
             JSON.stringify(batch(300, 600))
           }::text::json)`;
