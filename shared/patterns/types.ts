@@ -62,6 +62,11 @@ export interface WyckoffEvent {
   /** Trade direction the event implies. */
   direction: Direction;
   description: string;
+  /**
+   * The trading range the event was measured against (as it stood at the event's bar). Absent on
+   * events restored from snapshots written before the field existed.
+   */
+  range?: TradingRange;
 }
 
 /** A trading range built from confirmed pivots. */

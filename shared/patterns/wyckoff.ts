@@ -188,6 +188,7 @@ export class WyckoffTracker {
         strength,
         volumeRatio: ratio,
         phase,
+        range: r,
       })];
     }
     if (!volOk) return NO_EVENTS;
@@ -199,7 +200,7 @@ export class WyckoffTracker {
       bar.index - this.#lastSpring > o.eventCooldownBars
     ) {
       this.#lastSpring = bar.index;
-      events = [this.#test("spring", bar, r.support, bar.low, pen, close - r.support, ratio)];
+      events = [this.#test("spring", bar, r, r.support, bar.low, pen, close - r.support, ratio)];
     }
     const over = bar.high - r.resistance;
     if (
@@ -210,6 +211,7 @@ export class WyckoffTracker {
       const e = this.#test(
         "upthrust",
         bar,
+        r,
         r.resistance,
         bar.high,
         over,
@@ -225,6 +227,7 @@ export class WyckoffTracker {
   #test(
     kind: "spring" | "upthrust",
     bar: WyckoffBar,
+    range: TradingRange,
     level: number,
     extreme: number,
     penetration: number,
@@ -247,6 +250,7 @@ export class WyckoffTracker {
       strength,
       volumeRatio: ratio,
       phase: this.#phase,
+      range,
     });
   }
 

@@ -1,6 +1,6 @@
 /** Wyckoff event scoring and construction (spring, upthrust, sign of strength/weakness). Pure. */
 
-import type { WyckoffEvent, WyckoffPhase } from "./types.ts";
+import type { TradingRange, WyckoffEvent, WyckoffPhase } from "./types.ts";
 
 /** Weight of the volume score in an event's strength. */
 export const WEIGHT_VOLUME = 0.5;
@@ -69,6 +69,8 @@ export interface WyckoffEventInput {
   strength: number;
   volumeRatio: number;
   phase: WyckoffPhase;
+  /** The active trading range at the event's bar. */
+  range: TradingRange;
 }
 
 /** Builds a WyckoffEvent with its direction and a one-line human-readable description. */
@@ -92,5 +94,6 @@ export function makeWyckoffEvent(e: WyckoffEventInput): WyckoffEvent {
     description: `${NAMES[e.kind]}: ${what} on ${
       small(e.volumeRatio)
     }x average volume (${e.phase})`,
+    range: e.range,
   };
 }
