@@ -20,19 +20,23 @@ Deno.test("Wyckoff events carry the range active at their bar", () => {
     const f = ind.update(s.openTime[i], s.high[i], s.low[i], s.close[i], s.volume[i]);
     const changed = pivots.update(i, s.openTime[i], s.high[i], s.low[i], f.atr14);
     const before = tracker.range ? { ...tracker.range } : null;
-    const fresh = tracker.update({
-      index: i,
-      time: s.openTime[i],
-      open: s.open[i],
-      high: s.high[i],
-      low: s.low[i],
-      close: s.close[i],
-      volume: s.volume[i],
-      atr: f.atr14,
-      volumeAvg: f.volumeAvg20,
-      emaFast: f.ema50,
-      emaSlow: f.ema200,
-    }, pivots.pivots, changed);
+    const fresh = tracker.update(
+      {
+        index: i,
+        time: s.openTime[i],
+        open: s.open[i],
+        high: s.high[i],
+        low: s.low[i],
+        close: s.close[i],
+        volume: s.volume[i],
+        atr: f.atr14,
+        volumeAvg: f.volumeAvg20,
+        emaFast: f.ema50,
+        emaSlow: f.ema200,
+      },
+      pivots.pivots,
+      changed,
+    );
     for (const e of fresh) {
       events++;
       assert(before !== null && e.range !== undefined, `event at bar ${i} without a range`);

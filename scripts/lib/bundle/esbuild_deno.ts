@@ -1,0 +1,96 @@
+/**
+ * Bundles a module for an Edge Function with esbuild (the version pinned in deno.json): one
+ * self-contained ES module, bare and `npm:` imports resolved through deno.json's import map to the
+ * packages in Deno's npm cache, `with { type: "bytes" }` imports (WebAssembly, fonts) inlined.
+ * Bundling one file avoids the Supabase CLI's trouble with imports from parent folders
+ * (supabase/cli#3467).
+ */
+
+import * as esbuild from "esbuild";
+
+const root = new URL("../../../", import.meta.url).pathname;
+
+/** Where Deno keeps npm packages (`deno info --json` → npmCache). */
+async function npmCacheDir(): Promise<string> {
+  const out = await new Deno.Command(Deno.execPath(), { args: ["info", "--json"], stdout: "piped" })
+    .output();
+  const info = JSON.parse(new TextDecoder().decode(out.stdout));
+  if (typeof info.npmCache !== "string") throw new Error("deno info --json gave no npmCache");
+  return info.npmCache;
+}
+
+/** `npm:name@version/sub/path` → name, version, subpath ("" for the package root). */
+function parseNpm(spec: string): { name: string; version: string; sub: string } {
+  const m = spec.slice(4).match(/^(@[^/]+\/[^@/]+|[^@/]+)@([^/]+)(\/.*)?$/);
+  if (!m) throw new Error(`cannot bundle ${spec}: expected npm:name@exact.version[/path]`);
+  return { name: m[1], version: m[2], sub: m[3] ? m[3].slice(1) : "" };
+}
+
+/** The file a package's `exports`/`module`/`main` names for `sub` (ESM "import" condition first). */
+function packageEntry(dir: string, sub: string): string {
+  const pkg = JSON.parse(Deno.readTextFileSync(`${dir}/package.json`));
+  const key = sub ? `./${sub}` : ".";
+  const exp = typeof pkg.exports === "object" && pkg.exports !== null
+    ? pkg.exports[key]
+    : undefined;
+  const pick = (e: unknown): string | undefined =>
+    typeof e === "string"
+      ? e
+      : e && typeof e === "object"
+      ? pick((e as Record<string, unknown>).import ?? (e as Record<string, unknown>).default)
+      : undefined;
+  const target = pick(exp) ?? (sub ? sub : pkg.module ?? pkg.main ?? "index.js");
+  return `${dir}/${target.replace(/^\.\//, "")}`;
+}
+
+function denoImportMap(): Record<string, string> {
+  return JSON.parse(Deno.readTextFileSync(`${root}deno.json`)).imports ?? {};
+}
+
+/** esbuild plugin: import-map and `npm:` specifiers → files in Deno's npm cache. */
+function denoNpmPlugin(npmCache: string): esbuild.Plugin {
+  const map = denoImportMap();
+  const keys = Object.keys(map).sort((a, b) => b.length - a.length);
+  return {
+    name: "deno-npm",
+    setup(build) {
+      build.onResolve({ filter: /^node:/ }, (a) => ({ path: a.path, external: true }));
+      build.onResolve({ filter: /^(npm:|[^./])/ }, (a) => {
+        let spec = a.path;
+        if (!spec.startsWith("npm:")) {
+          const key = keys.find((k) => spec === k || spec.startsWith(`${k}/`));
+          if (!key) return undefined;
+          spec = map[key] + spec.slice(key.length);
+        }
+        if (!spec.startsWith("npm:")) return undefined;
+        const { name, version, sub } = parseNpm(spec);
+        const dir = `${npmCache}/registry.npmjs.org/${name}/${version}`;
+        return { path: packageEntry(dir, sub) };
+      });
+    },
+  };
+}
+
+/**
+ * Bundles `entry` (path from the repository root) into one ES module and returns its bytes.
+ * Throws esbuild's error when an import cannot be resolved.
+ */
+export async function bundleForEdge(entry: string): Promise<Uint8Array> {
+  try {
+    const result = await esbuild.build({
+      entryPoints: [`${root}${entry}`],
+      bundle: true,
+      write: false,
+      format: "esm",
+      platform: "neutral",
+      // es2022: inlined bytes decode with esbuild's helper where Uint8Array.fromBase64 is missing.
+      target: "es2022",
+      minify: true,
+      logLevel: "silent",
+      plugins: [denoNpmPlugin(await npmCacheDir())],
+    });
+    return result.outputFiles[0].contents;
+  } finally {
+    await esbuild.stop();
+  }
+}
