@@ -6,16 +6,18 @@
 
 import { renderSignalChart } from "../../supabase/functions/_shared/chart/render_png.ts";
 import { GOLDEN_CASES, goldenInput, goldenPath } from "../../tests/chart/golden_cases.ts";
-import { runCli } from "../lib/cli/run_cli.ts";
+import { parseCli, runCli, UsageError } from "../lib/cli/run_cli.ts";
 
-async function main(): Promise<void> {
-  if (Deno.args.includes("--help") || Deno.args.includes("-h")) {
-    console.log(
-      "usage: deno task chart:golden\nRewrites tests/fixtures/chart/*.png from the golden cases.",
-    );
-    return;
+const HELP = `usage: deno task chart:golden
+Rewrites the golden chart images in tests/fixtures/chart/ from tests/chart/golden_cases.ts. Look at
+every image before committing it.`;
+
+/** Runs `deno task chart:golden`. */
+export async function main(args: string[]): Promise<void> {
+  const { positionals } = parseCli(args, HELP, {});
+  if (positionals.length) {
+    throw new UsageError(`unexpected argument ${positionals[0]} (see --help)`);
   }
-  if (Deno.args.length) throw new Error(`unexpected argument ${Deno.args[0]} (see --help)`);
   for (const c of GOLDEN_CASES) {
     const r = await renderSignalChart(goldenInput(c), { theme: c.theme });
     if (!r.ok) throw new Error(`${c.name}: ${r.error}`);
