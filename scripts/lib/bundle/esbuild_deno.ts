@@ -1,9 +1,8 @@
 /**
- * Bundles a module for an Edge Function with esbuild (the version pinned in deno.json): one
- * self-contained ES module, bare and `npm:` imports resolved through deno.json's import map to the
- * packages in Deno's npm cache, `with { type: "bytes" }` imports (WebAssembly, fonts) inlined.
- * Bundling one file avoids the Supabase CLI's trouble with imports from parent folders
- * (supabase/cli#3467).
+ * esbuild (the version pinned in deno.json) with Deno's npm packages: {@link bundleForEdge} makes one
+ * fully self-contained ES module (npm packages and `with { type: "bytes" }` imports inlined; the
+ * chart's tests and benchmark use it), {@link inlineBytesImports} inlines only the bytes imports for
+ * a bundler that keeps npm packages as pinned imports (`deno task build`).
  */
 
 import * as esbuild from "esbuild";
@@ -47,15 +46,26 @@ function denoImportMap(): Record<string, string> {
   return JSON.parse(Deno.readTextFileSync(`${root}deno.json`)).imports ?? {};
 }
 
-/** esbuild plugin: import-map and `npm:` specifiers → files in Deno's npm cache. */
-function denoNpmPlugin(npmCache: string): esbuild.Plugin {
+/**
+ * esbuild plugin: import-map and `npm:` specifiers → files in Deno's npm cache, so esbuild bundles
+ * them. With `bytesOnly`, only imports carrying `with { type: "bytes" }` (WebAssembly, fonts) are
+ * resolved, and esbuild inlines those files as Uint8Array; every other import is left to the next
+ * plugin (e.g. one that keeps npm packages as pinned external imports).
+ */
+export function npmFilesPlugin(
+  npmCache: string,
+  opts: { bytesOnly?: boolean } = {},
+): esbuild.Plugin {
   const map = denoImportMap();
   const keys = Object.keys(map).sort((a, b) => b.length - a.length);
   return {
-    name: "deno-npm",
+    name: opts.bytesOnly ? "deno-npm-bytes" : "deno-npm",
     setup(build) {
-      build.onResolve({ filter: /^node:/ }, (a) => ({ path: a.path, external: true }));
+      if (!opts.bytesOnly) {
+        build.onResolve({ filter: /^node:/ }, (a) => ({ path: a.path, external: true }));
+      }
       build.onResolve({ filter: /^(npm:|[^./])/ }, (a) => {
+        if (opts.bytesOnly && a.with?.type !== "bytes") return undefined;
         let spec = a.path;
         if (!spec.startsWith("npm:")) {
           const key = keys.find((k) => spec === k || spec.startsWith(`${k}/`));
@@ -69,6 +79,15 @@ function denoNpmPlugin(npmCache: string): esbuild.Plugin {
       });
     },
   };
+}
+
+/**
+ * The plugin an Edge Function bundler that keeps npm packages external needs for the chart renderer:
+ * `with { type: "bytes" }` imports from npm packages (resvg's WebAssembly, the font) inlined into
+ * the bundle, since the Edge Runtime cannot import raw bytes. Register it before the externals plugin.
+ */
+export async function inlineBytesImports(): Promise<esbuild.Plugin> {
+  return npmFilesPlugin(await npmCacheDir(), { bytesOnly: true });
 }
 
 /**
@@ -87,7 +106,7 @@ export async function bundleForEdge(entry: string): Promise<Uint8Array> {
       target: "es2022",
       minify: true,
       logLevel: "silent",
-      plugins: [denoNpmPlugin(await npmCacheDir())],
+      plugins: [npmFilesPlugin(await npmCacheDir())],
     });
     return result.outputFiles[0].contents;
   } finally {
