@@ -4,11 +4,11 @@
  */
 
 /** Most decimals any label uses (Binance quotes at most 8). */
-export const MAX_DECIMALS = 10;
+export const MAX_DECIMALS = 8;
 
 /**
  * Decimals for the trade levels of one chart: 6 significant digits of the smallest level, at least
- * 2, at most {@link MAX_DECIMALS} (104,512.30; 3,456.78; 0.0000195600). The same rule as the text
+ * 2, at most {@link MAX_DECIMALS} (104,512.30; 3,456.78; 0.00001956). The same rule as the text
  * reports (`scripts/lib/report/format.ts`), so the chart and the message show the same prices.
  */
 export function decimalsForLevels(levels: readonly number[]): number {

@@ -23,10 +23,10 @@ import { ChartError, type ChartInput } from "../../shared/chart/types.ts";
 import { analyzeSeries } from "../../shared/signals/window.ts";
 import { fixtureSeries } from "../support/fixtures.ts";
 
-Deno.test("prices at 1e5 get thousands separators; at 1e-5 enough decimals for 6 digits; never exponents", () => {
+Deno.test("prices at 1e5 get thousands separators; at 1e-5 the 8 decimals Binance quotes; never exponents", () => {
   assertEquals(formatPrice(104512.3, decimalsForLevels([104512.3, 101000])), "104,512.30");
   assertEquals(formatPrice(3456.78, decimalsForLevels([3456.78])), "3,456.78");
-  assertEquals(formatPrice(0.000012345, decimalsForLevels([0.000012345])), "0.0000123450");
+  assertEquals(formatPrice(0.000012341, decimalsForLevels([0.000012341])), "0.00001234");
   assertEquals(formatPrice(1234567.5, 0), "1,234,568");
   assertEquals(formatPrice(0.5, 2), "0.50");
   assertEquals(formatPrice(-1234.5, 1), "-1,234.5");
