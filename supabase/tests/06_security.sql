@@ -109,7 +109,7 @@ select is((select count(*)::integer from api.load_series('[{"symbol":"BTCUSDT","
 select is((select count(*)::integer from api.save_analysis('[{"symbol":"BTCUSDT","timeframe":"1h","snapshot":{},"expected_last_open_time":null,"last_open_time":1714525200000}]') where applied), 1,
   'service_role saves analysis');
 select is((select count(*)::integer from api.claim_notifications(10, 60)), 1, 'service_role claims notifications');
-select is((select symbol from api.subscribe('42', 'btcusdt', '1h', 0.7)), 'BTCUSDT', 'service_role subscribes a user');
+select is((select symbol from api.subscribe('80351110224678912', 'btcusdt', '1h', 0.7)), 'BTCUSDT', 'service_role subscribes a user');
 select is((select jsonb_typeof(api.status())), 'object', 'service_role reads status');
 select is(private.configure_functions('http://127.0.0.1:1/functions/v1', 'service-secret-0123456'), 'private.config',
   'service_role configures the functions');

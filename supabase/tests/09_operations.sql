@@ -36,14 +36,14 @@ select is((select array_agg(timeframe || ' ' || (open_time > now() - interval '3
   'the 1m candle older than 30 days is gone; the newer 1m and the old 4h candle stay');
 
 -- Subscriptions.
-select is((select min_confidence from api.subscribe('1001', 'ethusdt', null, 0.8)), 0.8::float8, 'a user subscribes to every ETHUSDT timeframe');
-select is((select min_confidence from api.subscribe('1001', 'ETHUSDT')), 0.8::float8, 'subscribing again keeps the threshold');
-select throws_like($$select api.subscribe('1001', 'DOGEUSDT')$$, '%unknown symbol DOGEUSDT%', 'an unknown symbol is refused clearly');
+select is((select min_confidence from api.subscribe('175928847299117063', 'ethusdt', null, 0.8)), 0.8::float8, 'a user subscribes to every ETHUSDT timeframe');
+select is((select min_confidence from api.subscribe('175928847299117063', 'ETHUSDT')), 0.8::float8, 'subscribing again keeps the threshold');
+select throws_like($$select api.subscribe('175928847299117063', 'DOGEUSDT')$$, '%unknown symbol DOGEUSDT%', 'an unknown symbol is refused clearly');
 insert into public.signals (symbol, timeframe, open_time, direction, entry, stop_loss, tp1, tp2, tp3, confidence)
 values ('ETHUSDT', '1h', '2024-06-01 00:00+00', 'long', 100, 96, 108, 112, 116, 0.85);
 select is((select array_agg(x) from api.subscribers_for_signal((select id from public.signals where symbol = 'ETHUSDT')) x),
-  array['1001'], 'the subscriber matches the signal');
-select is(api.unsubscribe('1001'), 1, 'unsubscribe removes the subscription');
+  array['175928847299117063'], 'the subscriber matches the signal');
+select is(api.unsubscribe('175928847299117063'), 1, 'unsubscribe removes the subscription');
 
 select is((select jsonb_array_length(api.status() -> 'series')), 9, 'status lists the 9 tracked series');
 

@@ -12,10 +12,10 @@ select is((select timeframe from api.last_signal('btcusdt')), '4h', 'last_signal
 select is((select symbol from api.last_signal()), 'BTCUSDT', 'last_signal without filters picks the latest bar overall');
 select is((select symbol from api.last_signal(null, '1h')), 'ETHUSDT', 'last_signal filters by timeframe');
 
-do $$ begin perform api.subscribe('2002', 'SOLUSDT', '4h', 0.5); perform api.subscribe('2002', 'BTCUSDT'); end $$;
-select is((select array_agg(symbol || ':' || coalesce(timeframe, '*') order by symbol) from api.list_subscriptions('2002')),
+do $$ begin perform api.subscribe('222222222222222222', 'SOLUSDT', '4h', 0.5); perform api.subscribe('222222222222222222', 'BTCUSDT'); end $$;
+select is((select array_agg(symbol || ':' || coalesce(timeframe, '*') order by symbol) from api.list_subscriptions('222222222222222222')),
   array['BTCUSDT:*', 'SOLUSDT:4h'], 'list_subscriptions returns the user''s subscriptions');
-select is(api.unsubscribe('2002', 'SOLUSDT', '4h'), 1, 'unsubscribe removes one symbol+timeframe');
+select is(api.unsubscribe('222222222222222222', 'SOLUSDT', '4h'), 1, 'unsubscribe removes one symbol+timeframe');
 
 do $$ begin
   perform api.relay_heartbeat('relay-1', array['btcusdt@kline_1h'], 1719792000000, 2, '{"written": 5}');
