@@ -19,7 +19,7 @@ select is_empty($$select id from first_claim intersect select id from second_cla
   'the two claimers never share a signal');
 select is((select count(*)::integer from api.claim_notifications(10, 60)), 0, 'leased rows are not claimed again');
 
-select ok(api.mark_notification_sent((select min(id) from first_claim), '123456789'), 'mark sent succeeds');
+select ok(api.mark_notification_sent((select min(id) from first_claim), '1175928847299117063'), 'mark sent succeeds');
 select is((select notify_status from public.signals where id = (select min(id) from first_claim)), 'sent', 'status is sent');
 update public.signals set lease_until = now() - interval '1 second' where id in (select id from first_claim);
 select is((select count(*)::integer from api.claim_notifications(10, 60) where id = (select min(id) from first_claim)), 0,
