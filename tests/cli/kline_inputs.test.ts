@@ -208,3 +208,21 @@ Deno.test("an OHLCV CSV in seconds or µs loads as the right dates; a time in no
       "microseconds since 1970 (expected an integer from 1e9 s to 1e17 µs)\n",
   );
 });
+
+Deno.test("klines:check reports every bad file on its own line, checks the rest, and exits 1", async () => {
+  const dir = await Deno.makeTempDir({ dir: TMP });
+  const rows = JSON.parse(await Deno.readTextFile(REST_4H)) as unknown[][];
+  rows[9][2] = "1"; // row 10: high below low
+  await Deno.writeTextFile(`${dir}/BTCUSDT-4h-a.json`, JSON.stringify(rows));
+  await Deno.copyFile(REST_4H, `${dir}/BTCUSDT-4h-b.json`);
+  await Deno.writeTextFile(`${dir}/BTCUSDT-4h-c.json`, "[]");
+  const r = await runTask("klines:check", [dir]);
+  assert.equal(r.code, 1);
+  assert.match(
+    r.stderr,
+    new RegExp(`^error: ${dir}/BTCUSDT-4h-a\\.json: row 10: high < low .*\\n`),
+  );
+  assert.match(r.stderr, new RegExp(`\\nerror: ${dir}/BTCUSDT-4h-c\\.json: no candles .*\\n$`));
+  assert.equal(r.stderr.split("\n").length, 3);
+  assert.match(r.stdout, /^.*BTCUSDT-4h-b\.json: BTCUSDT 4h rest-json, 540 candles .*\n$/);
+});

@@ -6,7 +6,7 @@
 import type { BacktestMetrics, TradeStats } from "../../../shared/backtest/metrics.ts";
 import type { Trade } from "../../../shared/backtest/types.ts";
 import { datasetName, type DatasetReport, isoMinute } from "./backtest_dataset.ts";
-import { formatPrice, priceDecimals, profitFactorText } from "./format.ts";
+import { alignTable, formatPrice, priceDecimals, profitFactorText } from "./format.ts";
 
 /** Formats a number with `d` decimals, or "-" for null / non-finite. */
 export function fmt(v: number | null | undefined, d = 2): string {
@@ -248,5 +248,5 @@ export function comparisonRows(ds: readonly DatasetReport[]): string[][] {
 
 /** The comparison of several datasets as aligned text lines. */
 export function comparisonTable(ds: readonly DatasetReport[]): string[] {
-  return table(comparisonRows(ds));
+  return alignTable(comparisonRows(ds), "lll"); // dataset, period and mode read left to right
 }
