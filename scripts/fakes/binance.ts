@@ -19,8 +19,7 @@
  * serves until Ctrl-C.
  */
 
-import { parseArgs } from "node:util";
-import { runCli, UsageError } from "../lib/cli/run_cli.ts";
+import { parseCli, runCli, UsageError } from "../lib/cli/run_cli.ts";
 import {
   ReplayClock,
   type ReplayEvent,
@@ -413,29 +412,13 @@ stream is subscribed.
   --updates N     non-final updates per candle (default 1)
   -h, --help      this help`;
 
-async function main(): Promise<void> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: Deno.args,
-      allowPositionals: true,
-      strict: true,
-      options: {
-        speed: { type: "string" },
-        start: { type: "string" },
-        port: { type: "string" },
-        updates: { type: "string" },
-        help: { type: "boolean", short: "h" },
-      },
-    });
-  } catch (e) {
-    throw new UsageError(`${(e as Error).message.split(/[.\n]/)[0]} (see --help)`);
-  }
-  const { values, positionals } = parsed;
-  if (values.help) {
-    console.log(HELP);
-    return;
-  }
+async function main(args: string[]): Promise<void> {
+  const { values, positionals } = parseCli(args, HELP, {
+    speed: { type: "string" },
+    start: { type: "string" },
+    port: { type: "string" },
+    updates: { type: "string" },
+  });
   if (positionals.length === 0) {
     throw new UsageError("expected at least one kline file (see --help)");
   }
