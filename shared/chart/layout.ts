@@ -528,8 +528,8 @@ function riskReward(k: Ctx): string {
   const s = k.input.signal;
   const risk = Math.abs(s.entry - s.stopLoss);
   if (!(risk > 0)) return "";
-  return "TP " + s.takeProfits.map((tp) => (Math.abs(tp - s.entry) / risk).toFixed(1)).join(" / ") +
-    " R";
+  return "TP1-3 at " +
+    s.takeProfits.map((tp) => (Math.abs(tp - s.entry) / risk).toFixed(1)).join(" / ") + " R";
 }
 
 function summary(k: Ctx): string {
@@ -585,24 +585,28 @@ function drawHeader(k: Ctx): void {
 function drawLegend(k: Ctx): void {
   const y = k.H - 10;
   let x = k.xL;
-  const swatch = (color: string, label: string, kind: "box" | "line", dash?: string) => {
+  const swatch = (color: string, label: string, kind: "box" | "line" | "vline", dash?: string) => {
+    const sx = x + (kind === "box" ? 11 : kind === "vline" ? 7 : 19);
+    if (sx + textWidth(label, AXIS) > k.W - 10) return; // a narrow image drops the last items
     if (kind === "box") {
       path(k, { d: `M${x} ${y - 8}h8v8h-8z`, fill: color, crisp: true });
+    } else if (kind === "vline") {
+      path(k, { d: `M${x + 1.5} ${y - 10}v12`, stroke: color, strokeWidth: 1, dash, crisp: true });
     } else {
       path(k, { d: `M${x} ${y - 3.5}h16`, stroke: color, strokeWidth: 2, dash });
     }
-    const sx = x + (kind === "box" ? 11 : 19);
     text(k, { x: sx, y, text: label, size: AXIS, fill: k.t.muted, anchor: "start" });
     x = sx + textWidth(label, AXIS) + 12;
   };
   swatch(k.t.up, "rising", "box");
   swatch(k.t.down, "falling", "box");
+  swatch(k.t.muted, "signal bar", "vline", "2 3");
   swatch(k.t.entry, "entry", "line");
   swatch(k.t.stop, "stop", "line", "6 3");
   swatch(k.t.target, "targets", "line", "6 3");
   if (k.input.signal.patterns.elliott) {
     swatch(k.t.invalidation, "invalidation", "line", "2 3");
-    swatch(k.t.wave, "Elliott count", "line");
+    swatch(k.t.wave, "Elliott waves", "line");
   }
   if (latestRange(k.input.signal.patterns.wyckoff)) {
     swatch(k.t.range, "Wyckoff range", "line", "5 3");
