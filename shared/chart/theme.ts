@@ -1,8 +1,10 @@
 /**
- * Chart colours, light and dark. Every hue comes from the Okabe–Ito palette (Okabe & Ito, "Color
- * Universal Design", 2008), chosen to stay distinct for protan, deutan and tritan colour vision:
- * rising candles blue, falling candles vermillion/orange (never red against green), targets bluish
- * green, stop vermillion, invalidation reddish purple. Every level also carries a text tag, so no
+ * Chart colours, light and dark, chosen to stay distinct for protan, deutan and tritan colour vision
+ * (tests/chart/colours.test.ts simulates each with Machado et al. 2009 and checks the distances):
+ * hues from the Okabe–Ito palette (Okabe & Ito, "Color Universal Design", 2008) with rising
+ * candles blue, falling candles vermillion/orange (never red against green), targets bluish green,
+ * stop vermillion/orange; the invalidation line is violet, because Okabe–Ito's reddish purple came
+ * within ΔE 18 of the targets' green for deuteranopes. Every level also carries a text tag, so no
  * meaning rests on colour alone.
  */
 
@@ -45,7 +47,7 @@ const LIGHT: ChartTheme = {
   entry: "#1f2328",
   stop: "#d55e00",
   target: "#009e73",
-  invalidation: "#cc79a7",
+  invalidation: "#8b5cf6",
   range: "#56b4e9",
   wave: "#1f2328",
   onTag: "#ffffff",
@@ -62,7 +64,7 @@ const DARK: ChartTheme = {
   entry: "#e6e9ef",
   stop: "#e69f00",
   target: "#009e73",
-  invalidation: "#cc79a7",
+  invalidation: "#8b5cf6",
   range: "#56b4e9",
   wave: "#f0e442",
   onTag: "#131722",
