@@ -8,18 +8,22 @@
  * [--json]`; URL defaults to env SUPABASE_DB_URL (alias DATABASE_URL), the secret to env WAKE_SECRET.
  */
 
+import { ConfigError, parseAnalyzerConfig } from "../../shared/signals/config.ts";
 import { DB_URL_HELP, DB_URL_OPTIONS, dbUrlFrom, withSql } from "../lib/cli/database.ts";
 import { parseCli, runCli, UsageError } from "../lib/cli/run_cli.ts";
 import { processEnv } from "../../supabase/functions/_shared/env.ts";
 
 const HELP =
-  `usage: deno task db:configure [--db-url URL] --functions-url URL --secret S [--anon-signals on|off] [--json]
-Sets where the database's wake-ups go (Vault on Supabase, else private.config), and/or opens or
-closes read access to signals for anon.
+  `usage: deno task db:configure [--db-url URL] [--functions-url URL --secret S] [--anon-signals on|off]
+                              [--analyzer-config FILE|default] [--json]
+Sets where the database's wake-ups go (Vault on Supabase, else private.config), opens or closes read
+access to signals for anon, and/or sets the analyzer settings the analyze function uses.
 ${DB_URL_HELP}
   --functions-url URL   Edge Functions base URL, e.g. https://<ref>.supabase.co/functions/v1
   --secret S            shared wake-up secret, at least 16 characters (default: env WAKE_SECRET)
   --anon-signals on|off let anon read signals (on) or not (off)
+  --analyzer-config F   analyzer settings (a JSON file, as for \`deno task signals --config\`), checked
+                        before storing; every series is then re-analysed with them; \`default\` = defaults
   --json                print one JSON object instead of text`;
 
 /** Calls private.configure_functions; returns where the settings were stored ("vault" or "private.config"). */
@@ -49,15 +53,20 @@ export async function main(args: string[]): Promise<void> {
     "functions-url": { type: "string" },
     secret: { type: "string" },
     "anon-signals": { type: "string" },
+    "analyzer-config": { type: "string" },
     json: { type: "boolean" },
   });
   const functionsUrl = values["functions-url"];
   const anon = values["anon-signals"];
-  if (functionsUrl === undefined && anon === undefined) {
+  const analyzerFile = values["analyzer-config"];
+  if (functionsUrl === undefined && anon === undefined && analyzerFile === undefined) {
     throw new UsageError(
-      "nothing to do: pass --functions-url URL --secret S, and/or --anon-signals on|off (see --help)",
+      "nothing to do: pass --functions-url URL --secret S, --anon-signals on|off and/or --analyzer-config FILE (see --help)",
     );
   }
+  const analyzerSettings = analyzerFile === undefined
+    ? undefined
+    : await readAnalyzerSettings(analyzerFile);
   if (anon !== undefined && anon !== "on" && anon !== "off") {
     throw new UsageError(`--anon-signals: expected on or off, got ${anon}`);
   }
@@ -70,11 +79,14 @@ export async function main(args: string[]): Promise<void> {
     if (secret === undefined) throw new UsageError("--secret: pass --secret S or set WAKE_SECRET");
   }
   const url = dbUrlFrom(values);
-  const result: { stored?: string; anonSignals?: boolean } = {};
+  const result: { stored?: string; anonSignals?: boolean; analyzerConfig?: unknown } = {};
   if (functionsUrl !== undefined && secret !== undefined) {
     result.stored = await configureFunctions(url, functionsUrl, secret);
   }
   if (anon !== undefined) result.anonSignals = await setAnonSignals(url, anon === "on");
+  if (analyzerSettings !== undefined) {
+    result.analyzerConfig = await setAnalyzerSettings(url, analyzerSettings);
+  }
   if (values.json) {
     console.log(JSON.stringify(result));
     return;
@@ -85,6 +97,54 @@ export async function main(args: string[]): Promise<void> {
   if (result.anonSignals !== undefined) {
     console.log(`anon ${result.anonSignals ? "can" : "cannot"} read signals`);
   }
+  if (result.analyzerConfig !== undefined) {
+    console.log(
+      result.analyzerConfig === null
+        ? "the analyze function uses the default analyzer settings"
+        : `the analyze function uses ${analyzerFile} (every series is re-analysed at its next wake-up)`,
+    );
+  }
+}
+
+/**
+ * The analyzer settings of `file` (JSON, checked like the CLIs' --config), or null for `default`.
+ * Throws UsageError naming the file and every bad field.
+ */
+async function readAnalyzerSettings(file: string): Promise<Record<string, unknown> | null> {
+  if (file === "default") return null;
+  let value: unknown;
+  try {
+    value = JSON.parse(await Deno.readTextFile(file));
+  } catch (e) {
+    throw new UsageError(
+      `--analyzer-config ${file}: ${e instanceof SyntaxError ? "not JSON" : (e as Error).message}`,
+    );
+  }
+  try {
+    parseAnalyzerConfig(value);
+  } catch (e) {
+    if (e instanceof ConfigError) throw new UsageError(`--analyzer-config ${file}: ${e.message}`);
+    throw e;
+  }
+  return value as Record<string, unknown>;
+}
+
+/** Stores (or, for null, removes) the analyzer_config setting; returns what is stored. */
+export function setAnalyzerSettings(
+  dbUrl: string,
+  settings: Record<string, unknown> | null,
+): Promise<Record<string, unknown> | null> {
+  return withSql(dbUrl, async (sql) => {
+    if (settings === null) {
+      await sql`delete from private.config where key = 'analyzer_config'`;
+    } else {
+      await sql`insert into private.config (key, value) values ('analyzer_config', ${
+        JSON.stringify(settings)
+      })
+        on conflict (key) do update set value = excluded.value, updated_at = now()`;
+    }
+    return settings;
+  });
 }
 
 function envSecret(): string | undefined {

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { configureFunctions, setAnonSignals } from "../../scripts/db/configure.ts";
+import { runTask } from "../support/run_cli.ts";
 import { connect, testDatabaseUrl } from "./test_database.ts";
 
 Deno.test("db:configure stores the functions URL and secret where the wake-ups read them", async () => {
@@ -39,6 +40,39 @@ Deno.test("the anon switch opens and closes signals to anon", async () => {
     assert.equal(closed.ok, false);
   } finally {
     await setAnonSignals(testDatabaseUrl(), false);
+    await sql.end();
+  }
+});
+
+Deno.test("--analyzer-config checks the file, stores the settings the analyze function reads, and `default` removes them", async () => {
+  const sql = connect(1);
+  const dir = await Deno.makeTempDir();
+  const env = { SUPABASE_DB_URL: testDatabaseUrl() };
+  try {
+    await Deno.writeTextFile(
+      `${dir}/ok.json`,
+      JSON.stringify({ minConfidence: 0.7, cooldownBars: 4 }),
+    );
+    await Deno.writeTextFile(`${dir}/bad.json`, JSON.stringify({ minConfidence: 2, nope: 1 }));
+    const bad = await runTask("db:configure", ["--analyzer-config", `${dir}/bad.json`], { env });
+    assert.equal(bad.code, 1);
+    assert.match(
+      bad.stderr,
+      /^error: --analyzer-config .*bad\.json: invalid analyzer config: .*minConfidence/,
+    );
+    const [none] = await sql`select api.analyzer_settings() as s`;
+    assert.deepEqual(none.s, {}, "a refused file changes nothing");
+    const ok = await runTask("db:configure", ["--analyzer-config", `${dir}/ok.json`], { env });
+    assert.equal(ok.code, 0, ok.stderr);
+    const [set] = await sql`select api.analyzer_settings() as s`;
+    assert.deepEqual(set.s, { minConfidence: 0.7, cooldownBars: 4 });
+    const back = await runTask("db:configure", ["--analyzer-config", "default"], { env });
+    assert.equal(back.code, 0, back.stderr);
+    const [def] = await sql`select api.analyzer_settings() as s`;
+    assert.deepEqual(def.s, {});
+  } finally {
+    await sql`delete from private.config where key = 'analyzer_config'`;
+    await Deno.remove(dir, { recursive: true });
     await sql.end();
   }
 });
