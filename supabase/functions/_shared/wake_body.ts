@@ -31,3 +31,19 @@ export function parseBody<T>(schema: z.ZodType<T>, value: unknown): T {
   const at = issue.path.length ? issue.path.join(".") : "body";
   throw new HttpError(400, `invalid body: ${at}: ${issue.message}`);
 }
+
+/** One gap as private.detect_gaps lists it: missing candles from start_ms to end_ms (open times, inclusive). */
+export const GapSchema = z.object({
+  id: z.number().int().positive(),
+  symbol: SymbolSchema,
+  timeframe: z.enum(INTERVALS),
+  start_ms: z.number().int().nonnegative(),
+  end_ms: z.number().int().nonnegative(),
+  missing: z.number().int().positive().optional(),
+}).refine((g) => g.end_ms >= g.start_ms, "end_ms must not be before start_ms");
+
+/** The body that wakes `backfill`: `{reason: "gaps", gaps: [...]}` (at most 200 gaps, as detect_gaps sends). */
+export const BackfillWakeSchema = z.object({
+  reason: z.string().min(1).max(40),
+  gaps: z.array(GapSchema).min(1).max(500),
+});
