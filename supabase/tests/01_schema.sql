@@ -1,10 +1,10 @@
 -- Schema objects, constraints, comments, RLS, views and function security exist as designed.
 begin;
 create extension if not exists pgtap with schema extensions;
-select plan(31);
+select plan(35);
 
 select tables_are('public', array['symbols', 'candles', 'retention_policy', 'analyzer_state', 'signals',
-  'signal_performance', 'user_subscriptions', 'backtests', 'relay_status', 'ingest_gaps'],
+  'signal_performance', 'user_subscriptions', 'backtests', 'relay_status', 'ingest_gaps', 'discord_outbox'],
   'public has exactly the product tables');
 select views_are('public', array['v_recent_signals', 'v_signal_stats'], 'public has the two views');
 select has_pk('public', 'candles', 'candles has a primary key');
@@ -22,7 +22,15 @@ select bag_has(
 select columns_are('public', 'signals', array['id', 'symbol', 'timeframe', 'open_time', 'direction', 'entry',
   'stop_loss', 'tp1', 'tp2', 'tp3', 'risk_reward', 'confidence', 'atr', 'contributions', 'patterns',
   'rationale', 'status', 'created_at', 'notify_status', 'notify_attempts', 'next_attempt_at', 'last_error',
-  'discord_message_id', 'lease_until', 'notified_at', 'evidence'], 'signals has levels, details and outbox columns');
+  'discord_message_id', 'lease_until', 'notified_at', 'evidence'],
+  'signals has levels, details and the posting decision (the old outbox columns stay unused)');
+select is((select array_agg(a.attname::text order by a.attnum) from pg_publication_rel r
+  join pg_publication p on p.oid = r.prpubid
+  join pg_attribute a on a.attrelid = r.prrelid and a.attnum = any (r.prattrs)
+  where p.pubname = 'supabase_realtime' and r.prrelid = 'public.signals'::regclass),
+  array['id', 'symbol', 'timeframe', 'open_time', 'direction', 'entry', 'stop_loss', 'tp1', 'tp2', 'tp3',
+    'risk_reward', 'confidence', 'atr', 'contributions', 'patterns', 'rationale', 'status', 'created_at', 'evidence'],
+  'Realtime publishes the signal and its status, not the posting bookkeeping');
 select has_fk('public', 'signal_performance', 'signal_performance references signals');
 select has_column('public', 'user_subscriptions', 'min_confidence', 'subscriptions carry a minimum confidence');
 
@@ -62,7 +70,10 @@ select is_empty($$
 select has_function('api', 'ingest_candles', array['json'], 'api.ingest_candles(json) exists');
 select has_function('api', 'load_series', array['jsonb', 'integer'], 'api.load_series exists');
 select has_function('api', 'save_analysis', array['jsonb', 'jsonb'], 'api.save_analysis exists');
-select has_function('api', 'claim_notifications', array['integer', 'integer', 'bigint[]'], 'api.claim_notifications exists');
+select has_function('api', 'claim_outbox', array['integer', 'integer', 'bigint[]'], 'api.claim_outbox exists');
+select hasnt_function('api', 'claim_notifications', 'the outbox API on signals is gone');
+select trigger_is('public', 'discord_outbox', 'discord_outbox_wake_notify', 'private', 'on_outbox_inserted', 'the outbox wakes discord-notify');
+select trigger_is('public', 'signal_performance', 'signal_performance_follow_up', 'private', 'on_outcome_recorded', 'recorded outcomes queue follow-ups');
 select has_function('api', 'subscribe', array['text', 'text', 'text', 'double precision'], 'api.subscribe exists');
 select has_function('api', 'status', 'api.status exists');
 select has_function('private', 'configure_functions', array['text', 'text'], 'private.configure_functions exists');

@@ -58,9 +58,9 @@ values ('BTCUSDT', '1h', '2024-01-01 00:00+00', 'long', 100, 96, 108, 112, 116, 
        ('ETHUSDT', '1h', '2024-01-01 00:00+00', 'short', 100, 104, 92, 88, 84, 0.7);
 select is((select count(*)::integer from net.http_request_queue where id > (select id from q0)), 1,
   'a two-signal insert statement enqueues exactly one notify request');
-select is((select jsonb_array_length(convert_from(body, 'UTF8')::jsonb -> 'signal_ids')
+select is((select jsonb_array_length(convert_from(body, 'UTF8')::jsonb -> 'outbox_ids')
            from net.http_request_queue where id > (select id from q0) and url like '%/discord-notify'), 2,
-  'the notify request lists both new signal ids');
+  'the notify request lists the two new signals'' cards');
 
 select * from finish();
 rollback;

@@ -2,7 +2,7 @@
 -- authenticated reads signals and the views; service_role can do what the pipeline needs.
 begin;
 create extension if not exists pgtap with schema extensions;
-select plan(56);
+select plan(60);
 
 insert into public.signals (symbol, timeframe, open_time, direction, entry, stop_loss, tp1, tp2, tp3, confidence)
 values ('BTCUSDT', '1h', '2024-05-01 00:00+00', 'long', 100, 96, 108, 112, 116, 0.8);
@@ -64,11 +64,13 @@ select throws_ok('select * from public.backtests', '42501', null, 'anon cannot r
 select throws_ok('select * from public.ingest_gaps', '42501', null, 'anon cannot read ingest_gaps');
 select throws_ok('select * from public.retention_policy', '42501', null, 'anon cannot read retention_policy');
 select throws_ok('select * from public.relay_status', '42501', null, 'anon cannot read relay_status');
+select throws_ok('select * from public.discord_outbox', '42501', null, 'anon cannot read the Discord outbox');
+select throws_ok('select * from private.discord_state', '42501', null, 'anon cannot read the Discord sender state');
 select throws_ok('select * from private.config', '42501', null, 'anon cannot read private.config');
 select throws_ok($$insert into public.signals (symbol, timeframe, open_time, direction, entry, stop_loss, tp1, tp2, tp3, confidence)
   values ('BTCUSDT', '1h', '2024-05-01 01:00+00', 'long', 100, 96, 108, 112, 116, 0.8)$$, '42501', null, 'anon cannot write signals');
 select throws_ok($$select * from api.ingest_candles('[]')$$, '42501', null, 'anon cannot call api.ingest_candles');
-select throws_ok($$select * from api.claim_notifications()$$, '42501', null, 'anon cannot claim notifications');
+select throws_ok($$select * from api.claim_outbox()$$, '42501', null, 'anon cannot claim notifications');
 select throws_ok($$select api.subscribe('1', 'BTCUSDT')$$, '42501', null, 'anon cannot call api.subscribe');
 select throws_ok($$select private.configure_functions('http://x', '0123456789abcdefg')$$, '42501', null, 'anon cannot configure functions');
 select throws_ok($$select private.wake('analyze', '{}')$$, '42501', null, 'anon cannot send wake-ups');
@@ -92,6 +94,8 @@ select throws_ok('select * from public.analyzer_state', '42501', null, 'authenti
 select throws_ok('select * from public.user_subscriptions', '42501', null, 'authenticated cannot read user_subscriptions');
 select throws_ok('select * from public.backtests', '42501', null, 'authenticated cannot read backtests');
 select throws_ok('select * from public.ingest_gaps', '42501', null, 'authenticated cannot read ingest_gaps');
+select throws_ok('select * from public.discord_outbox', '42501', null, 'authenticated cannot read the Discord outbox');
+select throws_ok($$select api.discord_sending_stop('x')$$, '42501', null, 'authenticated cannot stop Discord sending');
 select throws_ok('select * from private.config', '42501', null, 'authenticated cannot read private.config');
 select throws_ok($$select * from api.ingest_candles('[]')$$, '42501', null, 'authenticated cannot call api.ingest_candles');
 select throws_ok($$select * from api.save_analysis('[]')$$, '42501', null, 'authenticated cannot call api.save_analysis');
@@ -108,7 +112,7 @@ select row_eq($$select * from api.ingest_candles('[{"symbol":"BTCUSDT","timefram
 select is((select count(*)::integer from api.load_series('[{"symbol":"BTCUSDT","timeframe":"1h"}]')), 1, 'service_role loads series');
 select is((select count(*)::integer from api.save_analysis('[{"symbol":"BTCUSDT","timeframe":"1h","snapshot":{},"expected_last_open_time":null,"last_open_time":1714525200000}]') where applied), 1,
   'service_role saves analysis');
-select is((select count(*)::integer from api.claim_notifications(10, 60)), 1, 'service_role claims notifications');
+select is((select count(*)::integer from api.claim_outbox(10, 60)), 1, 'service_role claims notifications');
 select is((select symbol from api.subscribe('80351110224678912', 'btcusdt', '1h', 0.7)), 'BTCUSDT', 'service_role subscribes a user');
 select is((select jsonb_typeof(api.status())), 'object', 'service_role reads status');
 select is(private.configure_functions('http://127.0.0.1:1/functions/v1', 'service-secret-0123456'), 'private.config',

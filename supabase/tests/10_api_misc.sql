@@ -42,14 +42,16 @@ select is((select (s ->> 'signals_24h')::integer from api.status() s) >= 3, true
 select is((select s -> 'relays' -> 0 ->> 'relay_id' from api.status() s), 'relay-1', 'status lists the relays');
 
 do $$ begin perform private.configure_functions('http://127.0.0.1:54321/functions/v1', 'test-secret-0123456789'); end $$;
-update public.signals set notify_status = 'sent', next_attempt_at = null where symbol <> 'ETHUSDT';
-update public.signals set next_attempt_at = now() - interval '1 minute' where symbol = 'ETHUSDT';
+update public.discord_outbox o set status = 'sent', message_id = '1175928847299117063', next_attempt_at = null
+from public.signals s where s.id = o.signal_id and s.symbol <> 'ETHUSDT';
+update public.discord_outbox o set next_attempt_at = now() - interval '1 minute'
+from public.signals s where s.id = o.signal_id and s.symbol = 'ETHUSDT';
 create temp table q0 as select coalesce(max(id), 0) as id from net.http_request_queue;
 select isnt(private.sweep_notifications(), null, 'the sweep sends a wake-up when notifications are due');
-select is((select convert_from(body, 'UTF8')::jsonb -> 'signal_ids' from net.http_request_queue
+select is((select convert_from(body, 'UTF8')::jsonb -> 'outbox_ids' from net.http_request_queue
   where id > (select id from q0) and url like '%/discord-notify'),
-  (select jsonb_agg(id order by id) from public.signals where notify_status <> 'sent' and next_attempt_at <= now()),
-  'the sweep''s single request lists the due signals');
+  (select jsonb_agg(id order by id) from public.discord_outbox where status <> 'sent' and next_attempt_at <= now()),
+  'the sweep''s single request lists the due outbox rows');
 
 select * from finish();
 rollback;

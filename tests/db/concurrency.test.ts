@@ -4,7 +4,7 @@ import { connect, withTestSymbol } from "./test_database.ts";
 const HOUR = 3_600_000;
 const T0 = Date.UTC(2024, 0, 1);
 
-Deno.test("concurrent claimers on separate connections never receive the same notification", async () => {
+Deno.test("concurrent claimers on separate connections never receive the same outbox message", async () => {
   const owner = connect(2);
   const a = connect(1);
   const b = connect(1);
@@ -15,13 +15,15 @@ Deno.test("concurrent claimers on separate connections never receive the same no
         T0 / 1000
       } + i * 3600), 'long', 100, 96, 108, 112, 116, 0.7
         from generate_series(0, 199) i`;
-      const ids = (await owner`select id from public.signals where symbol = 'TSTCLAIM'`).map((r) =>
+      const ids = (await owner`select o.id from public.discord_outbox o
+        join public.signals s on s.id = o.signal_id where s.symbol = 'TSTCLAIM'`).map((r) =>
         String(r.id)
       );
+      assert.equal(ids.length, 200, "one card per signal");
       const claimLoop = async (sql: typeof a) => {
         const got: string[] = [];
         for (;;) {
-          const rows = await sql`select id from api.claim_notifications(7, 60, ${
+          const rows = await sql`select id from api.claim_outbox(7, 60, ${
             ids.map(Number)
           }::bigint[])`;
           if (rows.length === 0) return got;

@@ -296,3 +296,464 @@ export async function wake(
   }::text::jsonb) as id`;
   return msOrNull(r?.id);
 }
+
+// ---- Discord: outbox, sender state, commands ------------------------------------------------
+
+/** A trade's tracked outcome so far (`signal_performance`), times in ms. */
+export interface TradeOutcome {
+  /** open, tp1, tp2 (reached, still running), tp3, sl (stopped), expired. */
+  outcome: "open" | "tp1" | "tp2" | "tp3" | "sl" | "expired";
+  /** Result in R (risk = |entry − stop|); while open, marked to the last close. */
+  r: number;
+  /** Open time of the bar the trade closed in, or null while open. */
+  closedTime: number | null;
+  tp1Time: number | null;
+  tp2Time: number | null;
+  tp3Time: number | null;
+  stopTime: number | null;
+}
+
+/** A stored signal as the Discord card shows it (`private.card_data`). */
+export interface CardSignal extends SeriesKey {
+  id: number;
+  /** Open time (ms) of the signal bar. */
+  openTime: number;
+  direction: "long" | "short";
+  entry: number;
+  stopLoss: number;
+  takeProfits: [number, number, number];
+  riskReward: number | null;
+  /** Fused confidence in [0, 1]. */
+  confidence: number;
+  atr: number | null;
+  contributions: unknown;
+  patterns: unknown;
+  rationale: string;
+  evidence: unknown;
+  /** Trade status: open, tp1, tp2, tp3, stopped, expired. */
+  status: string;
+  /** pending (queued for Discord) or skipped (never posted: analysed too late). */
+  notifyStatus: string;
+  outcome: TradeOutcome | null;
+}
+
+function finiteOrNull(v: unknown): number | null {
+  return typeof v === "number" && Number.isFinite(v) ? v : null;
+}
+
+/** Converts `private.card_data` JSON (snake_case, ms) to a {@link CardSignal}. */
+function toCardSignal(j: Record<string, unknown>): CardSignal {
+  const tps = (j.take_profits as number[]) ?? [];
+  const o = j.outcome as Record<string, unknown> | null;
+  return {
+    id: Number(j.id),
+    symbol: String(j.symbol),
+    interval: asInterval(String(j.timeframe)),
+    openTime: Number(j.open_ms),
+    direction: j.direction === "short" ? "short" : "long",
+    entry: Number(j.entry),
+    stopLoss: Number(j.stop_loss),
+    takeProfits: [Number(tps[0]), Number(tps[1]), Number(tps[2])],
+    riskReward: finiteOrNull(j.risk_reward),
+    confidence: Number(j.confidence),
+    atr: finiteOrNull(j.atr),
+    contributions: j.contributions ?? [],
+    patterns: j.patterns ?? {},
+    rationale: typeof j.rationale === "string" ? j.rationale : "",
+    evidence: j.evidence ?? null,
+    status: String(j.status ?? "open"),
+    notifyStatus: String(j.notify_status ?? "pending"),
+    outcome: o
+      ? {
+        outcome: String(o.outcome) as TradeOutcome["outcome"],
+        r: Number(o.r ?? 0),
+        closedTime: msOrNull(o.closed_ms),
+        tp1Time: msOrNull(o.tp1_ms),
+        tp2Time: msOrNull(o.tp2_ms),
+        tp3Time: msOrNull(o.tp3_ms),
+        stopTime: msOrNull(o.stop_ms),
+      }
+      : null,
+  };
+}
+
+/** Kinds of outbox rows: the card, extra mention messages, and one follow-up per outcome event. */
+export type OutboxKind = "card" | "mentions" | "tp1" | "tp2" | "tp3" | "stop" | "expired";
+
+/** A follow-up's event figures (`discord_outbox.details`). */
+export interface FollowUpDetails {
+  /** Open time (ms) of the bar the event happened in. */
+  barTime: number | null;
+  /** Result in R at that point (R locked in at a target; the final result when the trade closed). */
+  r: number | null;
+  /** The level hit (target or stop), null for an expiry. */
+  price: number | null;
+}
+
+/** One claimed outbox row (see {@link claimOutbox}). */
+export interface ClaimedMessage {
+  id: number;
+  signalId: number;
+  kind: OutboxKind;
+  part: number;
+  /** Attempts so far, this one included. */
+  attempts: number;
+  /** The lease ends at this time (ms). */
+  leaseUntil: number;
+  /** When the row was queued (ms): with the id it makes the message nonce. */
+  createdAt: number;
+  /** Discord user ids to mention (≤ 100). */
+  mentions: string[];
+  details: FollowUpDetails;
+  /** For replies: the card's message, channel and transport once it was posted, and its status. */
+  card: {
+    messageId: string | null;
+    channelId: string | null;
+    postedVia: "bot" | "webhook" | null;
+    status: string | null;
+  };
+  signal: CardSignal;
+}
+
+/**
+ * `api.claim_outbox`: leases up to `max` due outbox rows for `leaseSeconds` (concurrent
+ * claimers never get the same row) and counts the attempt; `onlyIds` restricts the claim.
+ * Rows come oldest first, each with its signal's card data.
+ */
+export async function claimOutbox(
+  sql: Sql,
+  max: number,
+  leaseSeconds: number,
+  onlyIds: readonly number[] | null = null,
+): Promise<ClaimedMessage[]> {
+  const rows = await sql<Record<string, unknown>[]>`
+    select id, signal_id, kind, part, attempts, public.epoch_ms(lease_until) as lease_ms, created_ms,
+      mentions, details, card_message_id, card_channel_id, card_posted_via, card_status, signal
+    from api.claim_outbox(${max}::integer, ${leaseSeconds}::integer, ${
+    onlyIds ? onlyIds.map(String) : null
+  }::bigint[])`;
+  return rows.map((r) => {
+    const d = (r.details ?? {}) as Record<string, unknown>;
+    return {
+      id: Number(r.id),
+      signalId: Number(r.signal_id),
+      kind: r.kind as OutboxKind,
+      part: Number(r.part),
+      attempts: Number(r.attempts),
+      leaseUntil: Number(r.lease_ms),
+      createdAt: Number(r.created_ms),
+      mentions: (r.mentions as string[]) ?? [],
+      details: {
+        barTime: msOrNull(d.bar_ms),
+        r: finiteOrNull(d.r),
+        price: finiteOrNull(d.price),
+      },
+      card: {
+        messageId: (r.card_message_id as string | null) ?? null,
+        channelId: (r.card_channel_id as string | null) ?? null,
+        postedVia: (r.card_posted_via as "bot" | "webhook" | null) ?? null,
+        status: (r.card_status as string | null) ?? null,
+      },
+      signal: toCardSignal(r.signal as Record<string, unknown>),
+    };
+  });
+}
+
+/**
+ * `api.mark_outbox_sent`: records the posted message (ids are Discord snowflakes; the
+ * database refuses anything else). False when the row was already sent.
+ */
+export async function markOutboxSent(
+  sql: Sql,
+  outboxId: number,
+  sent: { messageId: string; channelId: string | null; via: "bot" | "webhook" },
+): Promise<boolean> {
+  const [r] = await sql<{ changed: boolean | null }[]>`
+    select api.mark_outbox_sent(${outboxId}::bigint, ${sent.messageId}, ${sent.channelId}, ${sent.via}) as changed`;
+  return r?.changed === true;
+}
+
+/**
+ * `api.mark_outbox_failed`: records a failed attempt; retried after `retryAfterSeconds`
+ * (clamped to 0..3600 s) or the backoff (30 s × 2^(attempts−1), ≤ 1 h); `permanent` gives up.
+ * Returns the next attempt time (ms), or null when given up.
+ */
+export async function markOutboxFailed(
+  sql: Sql,
+  outboxId: number,
+  error: string,
+  opts: { retryAfterSeconds?: number | null; permanent?: boolean } = {},
+): Promise<number | null> {
+  const [r] = await sql<{ next_ms: string | null }[]>`
+    select public.epoch_ms(api.mark_outbox_failed(${outboxId}::bigint, ${error},
+      ${opts.retryAfterSeconds ?? null}::float8, ${opts.permanent ?? false})) as next_ms`;
+  return msOrNull(r?.next_ms);
+}
+
+/** `api.release_outbox`: gives a claimed row back unsent, without counting the attempt. */
+export async function releaseOutbox(
+  sql: Sql,
+  outboxId: number,
+  retryAfterSeconds: number | null,
+  reason: string | null,
+): Promise<void> {
+  await sql`select api.release_outbox(${outboxId}::bigint, ${retryAfterSeconds}::float8, ${reason})`;
+}
+
+/** How discord-notify posts: with the bot token to a channel, through a webhook, or not at all. */
+export type DiscordMode = "bot" | "webhook" | "unconfigured";
+
+/** What {@link discordSenderAcquire} answered. */
+export interface SenderLease {
+  acquired: boolean;
+  /** Sending is stopped and this run may send one message to test whether the stop still holds. */
+  probe: boolean;
+  /** Why sending is stopped, or null. */
+  stoppedReason: string | null;
+  /** The rate-limit state the last run saved ({} when none). */
+  rateLimits: unknown;
+}
+
+/**
+ * `api.discord_sender_acquire`: takes or renews the single sender lease for `holder`; refused while
+ * another run holds it or while sending is stopped for these settings (`config` fingerprint).
+ */
+export async function discordSenderAcquire(
+  sql: Sql,
+  holder: string,
+  leaseSeconds: number,
+  config: string,
+  mode: DiscordMode,
+): Promise<SenderLease> {
+  const [r] = await sql<
+    { acquired: boolean; probe: boolean; stopped_reason: string | null; rate_limits: unknown }[]
+  >`
+    select acquired, probe, stopped_reason, rate_limits
+    from api.discord_sender_acquire(${holder}, ${leaseSeconds}::integer, ${config}, ${mode})`;
+  return {
+    acquired: r.acquired,
+    probe: r.probe,
+    stoppedReason: r.stopped_reason,
+    rateLimits: r.rate_limits ?? {},
+  };
+}
+
+/**
+ * `api.discord_sender_release`: ends `holder`'s run, saving the rate-limit state it learnt; true
+ * when the holder should claim again (a wake-up came meanwhile; the lease is kept).
+ */
+export async function discordSenderRelease(
+  sql: Sql,
+  holder: string,
+  rateLimits: unknown = null,
+): Promise<boolean> {
+  const [r] = await sql<{ again: boolean }[]>`select api.discord_sender_release(${holder}, ${
+    rateLimits === null ? null : JSON.stringify(rateLimits)
+  }::text::jsonb) as again`;
+  return r?.again === true;
+}
+
+/** `api.discord_sending_stop`: stops all sending after a 401/403 (shown by /status). */
+export async function discordSendingStop(sql: Sql, reason: string, config: string): Promise<void> {
+  await sql`select api.discord_sending_stop(${reason}, ${config})`;
+}
+
+/** `api.signal_card`: the newest signal (optionally of a symbol and interval) as card data, or null. */
+export async function latestSignalCard(
+  sql: Sql,
+  symbol: string | null,
+  interval: Interval | null,
+): Promise<CardSignal | null> {
+  const [r] = await sql<{ card: Record<string, unknown> | null }[]>`
+    select api.signal_card(${symbol}, ${interval}) as card`;
+  return r?.card ? toCardSignal(r.card) : null;
+}
+
+/** Figures for /status (`api.status()`), times in ms. */
+export interface StatusFigures {
+  now: number;
+  series: {
+    symbol: string;
+    interval: Interval;
+    lastCandle: number | null;
+    lastSignal: number | null;
+    analyzedUntil: number | null;
+  }[];
+  signals24h: number;
+  signalsToday: number;
+  notificationsPending: number;
+  notificationsFailed: number;
+  notificationsGivenUp: number;
+  notificationsSent24h: number;
+  lastRefusal: { kind: string; signalId: number; error: string | null } | null;
+  discord: {
+    mode: DiscordMode;
+    sending: boolean;
+    stoppedAt: number | null;
+    stoppedReason: string | null;
+    lastSentAt: number | null;
+    lastRunAt: number | null;
+  };
+  openGaps: number;
+  relays: {
+    relayId: string;
+    heartbeatAgeS: number;
+    streams: number;
+    lastMessageAt: number | null;
+  }[];
+  databaseBytes: number;
+}
+
+function isoMs(v: unknown): number | null {
+  if (v === null || v === undefined) return null;
+  const t = Date.parse(String(v));
+  return Number.isFinite(t) ? t : null;
+}
+
+/** `api.status()`: the figures /status shows. */
+export async function statusFigures(sql: Sql): Promise<StatusFigures> {
+  const [{ s }] = await sql<{ s: Record<string, unknown> }[]>`select api.status() as s`;
+  const d = (s.discord ?? {}) as Record<string, unknown>;
+  const refusal = s.last_refusal as Record<string, unknown> | null;
+  return {
+    now: isoMs(s.now) ?? 0,
+    series: ((s.series ?? []) as Record<string, unknown>[]).map((x) => ({
+      symbol: String(x.symbol),
+      interval: asInterval(String(x.timeframe)),
+      lastCandle: isoMs(x.last_candle),
+      lastSignal: isoMs(x.last_signal),
+      analyzedUntil: isoMs(x.analyzed_until),
+    })),
+    signals24h: Number(s.signals_24h ?? 0),
+    signalsToday: Number(s.signals_today ?? 0),
+    notificationsPending: Number(s.notifications_pending ?? 0),
+    notificationsFailed: Number(s.notifications_failed ?? 0),
+    notificationsGivenUp: Number(s.notifications_given_up ?? 0),
+    notificationsSent24h: Number(s.notifications_sent_24h ?? 0),
+    lastRefusal: refusal
+      ? {
+        kind: String(refusal.kind),
+        signalId: Number(refusal.signal_id),
+        error: (refusal.error as string | null) ?? null,
+      }
+      : null,
+    discord: {
+      mode: (d.mode as DiscordMode) ?? "unconfigured",
+      sending: d.sending !== false,
+      stoppedAt: isoMs(d.stopped_at),
+      stoppedReason: (d.stopped_reason as string | null) ?? null,
+      lastSentAt: isoMs(d.last_sent_at),
+      lastRunAt: isoMs(d.last_run_at),
+    },
+    openGaps: Number(s.open_gaps ?? 0),
+    relays: ((s.relays ?? []) as Record<string, unknown>[]).map((r) => ({
+      relayId: String(r.relay_id),
+      heartbeatAgeS: Number(r.heartbeat_age_s ?? 0),
+      streams: Number(r.streams ?? 0),
+      lastMessageAt: isoMs(r.last_message_at),
+    })),
+    databaseBytes: Number(s.database_bytes ?? 0),
+  };
+}
+
+/** A Discord user's subscription. */
+export interface Subscription {
+  symbol: string;
+  /** null = every timeframe of the symbol. */
+  interval: Interval | null;
+  minConfidence: number;
+}
+
+function toSubscription(r: Record<string, unknown>): Subscription {
+  return {
+    symbol: String(r.symbol),
+    interval: r.timeframe === null || r.timeframe === undefined
+      ? null
+      : asInterval(String(r.timeframe)),
+    minConfidence: Number(r.min_confidence),
+  };
+}
+
+/**
+ * `api.subscribe`: creates or updates a user's subscription; raises the database's one-line error
+ * (SQLSTATE 22023) for an unknown symbol, timeframe or threshold.
+ */
+export async function subscribe(
+  sql: Sql,
+  userId: string,
+  symbol: string,
+  interval: Interval | null,
+  minConfidence: number | null,
+): Promise<Subscription> {
+  const [r] = await sql<Record<string, unknown>[]>`
+    select symbol, timeframe, min_confidence
+    from api.subscribe(${userId}, ${symbol}, ${interval}, ${minConfidence}::float8)`;
+  return toSubscription(r);
+}
+
+/** `api.unsubscribe`: deletes a user's subscriptions of `symbol` (one interval, or all); returns how many. */
+export async function unsubscribe(
+  sql: Sql,
+  userId: string,
+  symbol: string,
+  interval: Interval | null,
+): Promise<number> {
+  const [r] = await sql<
+    { n: number }[]
+  >`select api.unsubscribe(${userId}, ${symbol}, ${interval}) as n`;
+  return Number(r?.n ?? 0);
+}
+
+/** `api.list_subscriptions`: a user's subscriptions, by symbol. */
+export async function listSubscriptions(sql: Sql, userId: string): Promise<Subscription[]> {
+  const rows = await sql<Record<string, unknown>[]>`
+    select symbol, timeframe, min_confidence from api.list_subscriptions(${userId})`;
+  return rows.map(toSubscription);
+}
+
+/**
+ * `api.load_candles`: the newest `maxRows` candles of a series with open time ≥ `fromTime` (ms),
+ * oldest first, as a columnar series.
+ */
+export async function loadCandles(
+  sql: Sql,
+  key: SeriesKey,
+  fromTime: number | null,
+  maxRows: number,
+): Promise<CandleSeries> {
+  const [r] = await sql<{ c: Record<string, unknown> }[]>`
+    select api.load_candles(${key.symbol}, ${key.interval}, ${fromTime}::bigint, null, ${maxRows}::integer) as c`;
+  return toSeries(r.c, key);
+}
+
+/** A backtest run to store (`api.save_backtest`). */
+export interface BacktestToSave extends SeriesKey {
+  /** First and last candle open time (ms). */
+  fromTime: number;
+  toTime: number;
+  params: Record<string, unknown>;
+  summary: Record<string, unknown>;
+  trades: number;
+  winRate: number | null;
+  totalR: number;
+  requestedBy: string;
+}
+
+/** `api.save_backtest`: stores a run; returns its id. */
+export async function saveBacktest(sql: Sql, run: BacktestToSave): Promise<number> {
+  const [r] = await sql<{ id: string }[]>`select api.save_backtest(${
+    JSON.stringify({
+      symbol: run.symbol,
+      timeframe: run.interval,
+      from_ms: run.fromTime,
+      to_ms: run.toTime,
+      params: run.params,
+      summary: run.summary,
+      trades: run.trades,
+      win_rate: run.winRate,
+      total_r: run.totalR,
+      requested_by: run.requestedBy,
+    })
+  }::text::jsonb) as id`;
+  return Number(r.id);
+}
