@@ -18,6 +18,9 @@ const postgresUrl = z.string().regex(
   "must be a postgres:// or postgresql:// connection string",
 );
 
+/** A Discord id (snowflake): 1–20 digits. */
+const snowflake = z.string().regex(/^[0-9]{1,20}$/, "must be a Discord id (1-20 digits)");
+
 const intFrom = (min: number, max: number) =>
   z.string().regex(/^\d+$/, "must be a whole number").transform(Number).pipe(
     z.number().int().min(min).max(max),
@@ -35,6 +38,32 @@ export const FunctionEnvSchema = z.object({
   PORT: intFrom(0, 65535).optional(),
   /** Binance REST base URL for backfills (default https://data-api.binance.vision, market data only). */
   BINANCE_REST_URL: z.string().url().default("https://data-api.binance.vision"),
+  /**
+   * Discord bot token (Developer Portal → your application → Bot → Reset Token). With
+   * DISCORD_CHANNEL_ID, discord-notify posts as the bot (nonce-deduplicated, replies, edits).
+   */
+  DISCORD_BOT_TOKEN: z.string().regex(/^[A-Za-z0-9._-]{20,200}$/, "must be a Discord bot token")
+    .optional(),
+  /** Id of the channel the bot posts signal cards to (Discord: right-click the channel → Copy ID). */
+  DISCORD_CHANNEL_ID: snowflake.optional(),
+  /**
+   * Webhook URL (channel settings → Integrations → Webhooks): the alternative to bot mode, used when
+   * no bot token and channel are set. No nonce (a retry after a lost response can post twice) and
+   * no replies (follow-ups quote the card instead).
+   */
+  DISCORD_WEBHOOK_URL: z.string().url().regex(
+    /\/webhooks\/[0-9]{1,20}\/[A-Za-z0-9_-]{1,200}$/,
+    "must be a Discord webhook URL ending in /webhooks/<id>/<token>",
+  ).optional(),
+  /** The application's public key (Developer Portal → General Information): verifies interactions. */
+  DISCORD_PUBLIC_KEY: z.string().regex(/^[0-9a-fA-F]{64}$/, "must be 64 hexadecimal characters")
+    .optional(),
+  /** The application id (Developer Portal → General Information). */
+  DISCORD_APPLICATION_ID: snowflake.optional(),
+  /** Discord REST base URL (default https://discord.com/api/v10; tests and the stack use a fake). */
+  DISCORD_API_URL: z.string().url().default("https://discord.com/api/v10"),
+  /** Time allowed for one Discord request before it counts as lost, in ms (default 10,000). */
+  DISCORD_TIMEOUT_MS: intFrom(100, 60_000).default(10_000),
 });
 
 /** Validated function settings. */

@@ -47,3 +47,13 @@ export const BackfillWakeSchema = z.object({
   reason: z.string().min(1).max(40),
   gaps: z.array(GapSchema).min(1).max(500),
 });
+
+/**
+ * The body that wakes `discord-notify`: `{reason, outbox_ids?}` (reason: `outbox` from the outbox
+ * insert trigger, `sweep` from the retry sweep). The ids name the rows that prompted the wake-up;
+ * the sender claims whatever is due, in order.
+ */
+export const NotifyWakeSchema = z.object({
+  reason: z.string().min(1).max(40),
+  outbox_ids: z.array(z.number().int().positive()).max(2000).optional(),
+});

@@ -1,0 +1,357 @@
+/**
+ * What a signal looks like in Discord: the card (one embed) that discord-notify posts and
+ * /lastsignal shows, the follow-up posted when the trade reaches a target, its stop or expiry, and
+ * the mention line for subscribers. Pure: data in, Discord message bodies out, always within
+ * Discord's limits (every body goes through {@link fitMessage}).
+ *
+ * The card: direction, symbol and interval in the title (an arrow and a word, so colour is not the
+ * only cue), green for long and red for short; entry, stop and TP1–TP3 with their distance in
+ * percent and in R (1 R = |entry − stop|); confidence with each method's share; the Wyckoff events
+ * and phase, the Elliott count with its wave labels, the indicator confirmation; the invalidation
+ * level; the bar; the status line that follow-ups edit; a footer saying it is an alert, not advice.
+ */
+
+import { nextOpenTime } from "../../../shared/candles/intervals.ts";
+import type { CardSignal, FollowUpDetails, OutboxKind } from "./db_api.ts";
+import {
+  type AllowedMentions,
+  clip,
+  type Embed,
+  type EmbedField,
+  fitMessage,
+  type MessageBody,
+} from "./discord_embed.ts";
+import { formatPct, formatPrice, formatR, formatShare, formatUtc } from "./price_format.ts";
+
+/** Embed colours: long green, short red, neutral grey (expiry). */
+export const COLORS = { long: 0x2ecc71, short: 0xe74c3c, neutral: 0x95a5a6 } as const;
+
+/** The footer every card and follow-up carries. */
+export const DISCLAIMER = "Alerts only, not financial advice";
+
+/** The file name a chart attachment must have (the embed shows `attachment://chart.png`). */
+export const CHART_FILE = "chart.png";
+
+type Json = Record<string, unknown>;
+
+function obj(v: unknown): Json | null {
+  return v !== null && typeof v === "object" && !Array.isArray(v) ? v as Json : null;
+}
+
+function arr(v: unknown): unknown[] {
+  return Array.isArray(v) ? v : [];
+}
+
+function num(v: unknown): number | null {
+  return typeof v === "number" && Number.isFinite(v) ? v : null;
+}
+
+function str(v: unknown): string {
+  return typeof v === "string" ? v : "";
+}
+
+/** `▲ LONG` or `▼ SHORT`. */
+export function directionLabel(direction: "long" | "short"): string {
+  return direction === "long" ? "▲ LONG" : "▼ SHORT";
+}
+
+/** 1 R of the signal: |entry − stop| (NaN when the levels are not finite). */
+function riskOf(s: CardSignal): number {
+  return Math.abs(s.entry - s.stopLoss);
+}
+
+/** Distance of `level` from the entry in R, signed in the trade's favour. */
+export function rMultiple(s: CardSignal, level: number): number {
+  const risk = riskOf(s);
+  const move = s.direction === "long" ? level - s.entry : s.entry - level;
+  return risk > 0 ? move / risk : NaN;
+}
+
+function levelLine(s: CardSignal, level: number): string {
+  return `${formatPrice(level)} (${formatPct(level, s.entry)}, ${formatR(rMultiple(s, level))})`;
+}
+
+function contribution(s: CardSignal, method: string): Json | null {
+  for (const c of arr(s.contributions)) {
+    const o = obj(c);
+    if (o && o.method === method) return o;
+  }
+  return null;
+}
+
+/** The Wyckoff events (at most 3) and phase behind the signal. */
+export function wyckoffLine(s: CardSignal): string {
+  const p = obj(s.patterns);
+  const names: Record<string, string> = {
+    spring: "Spring",
+    upthrust: "Upthrust",
+    sos: "Sign of strength",
+    sow: "Sign of weakness",
+  };
+  const events = arr(p?.wyckoff).map(obj).filter((e): e is Json => e !== null).slice(-3).map(
+    (e) => {
+      const kind = names[str(e.kind)] ?? (str(e.kind) || "event");
+      const level = num(e.level);
+      const strength = num(e.strength);
+      const vol = num(e.volumeRatio);
+      const bits = [
+        strength === null ? null : `strength ${strength.toFixed(2)}`,
+        vol === null ? null : `volume ${vol.toFixed(2)}× average`,
+      ].filter((b) => b !== null);
+      return `${kind}${level === null ? "" : ` at ${formatPrice(level)}`}${
+        bits.length ? ` (${bits.join(", ")})` : ""
+      }`;
+    },
+  );
+  const phase = str(p?.phase);
+  const parts = [events.length ? events.join("; ") : "no event"];
+  if (phase && phase !== "undetermined") parts.push(`phase ${phase}`);
+  return parts.join(" · ");
+}
+
+/** The Elliott count behind the signal with its wave labels, or "no count". */
+export function elliottLine(s: CardSignal): string {
+  const e = obj(obj(s.patterns)?.elliott);
+  if (!e) return "no count";
+  const kind = e.kind === "impulse"
+    ? "Impulse"
+    : e.kind === "correction"
+    ? "ABC correction"
+    : "Count";
+  const trend = str(e.trend);
+  const waves = arr(e.waves).map(obj).filter((w): w is Json => w !== null).map((w) =>
+    `${clip(str(w.label) || "?", 3)} ${formatPrice(num(w.price) ?? NaN)}`
+  );
+  const score = num(e.score);
+  return `${kind}${trend ? ` ${trend}` : ""}${
+    score === null ? "" : ` (score ${score.toFixed(2)})`
+  }${waves.length ? `: ${waves.join(" → ")}` : ""}`;
+}
+
+/** The indicator confirmation (the indicators method's detail), or "—". */
+export function indicatorLine(s: CardSignal): string {
+  const c = contribution(s, "indicators");
+  if (!c) return "no confirmation counted";
+  return str(c.detail) || "—";
+}
+
+/** The price beyond which the setup is wrong: the Elliott count's invalidation, else the stop. */
+export function invalidationLine(s: CardSignal): string {
+  const inv = num(obj(obj(s.patterns)?.elliott)?.invalidation);
+  if (inv !== null) return `${formatPrice(inv)} (Elliott count)`;
+  return `${formatPrice(s.stopLoss)} (stop loss)`;
+}
+
+/** Confidence with each method's share, e.g. `72% (Wyckoff 69%, indicators 31%)`. */
+export function confidenceLine(s: CardSignal): string {
+  const shares = arr(s.contributions).map(obj).filter((c): c is Json => c !== null)
+    .filter((c) => num(c.share) !== null && (num(c.share) ?? 0) > 0)
+    .map((c) => `${str(c.method) || "?"} ${formatShare(num(c.share) ?? NaN)}`);
+  return `${formatShare(s.confidence)}${shares.length ? ` (${shares.join(", ")})` : ""}`;
+}
+
+/** The evaluation evidence (any JSON) as `key value` pairs, or null when there is none. */
+export function evidenceLine(evidence: unknown): string | null {
+  if (evidence === null || evidence === undefined) return null;
+  const o = obj(evidence);
+  if (!o) return clip(JSON.stringify(evidence) ?? "", 300);
+  const parts = Object.entries(o).map(([k, v]) =>
+    `${k} ${
+      typeof v === "number"
+        ? (Number.isInteger(v) ? String(v) : v.toFixed(3))
+        : typeof v === "string"
+        ? v
+        : JSON.stringify(v)
+    }`
+  );
+  return parts.length ? clip(parts.join(" · "), 300) : null;
+}
+
+/** R locked in by the targets reached so far (one third of the position at each). */
+function lockedR(s: CardSignal, targetsHit: number): number {
+  let r = 0;
+  for (let k = 0; k < targetsHit; k++) r += rMultiple(s, s.takeProfits[k]) / 3;
+  return r;
+}
+
+/** The status line: open, a target reached (R locked in), or closed (result in R). */
+export function statusLine(s: CardSignal): string {
+  const o = s.outcome;
+  const hits = o ? [o.tp1Time, o.tp2Time, o.tp3Time].filter((t) => t !== null).length : 0;
+  switch (s.status) {
+    case "tp1":
+    case "tp2":
+      return `🎯 ${s.status.toUpperCase()} reached: ${
+        formatR(lockedR(s, hits))
+      } locked in, running`;
+    case "tp3":
+      return `🏁 TP3 reached: closed at ${formatR(o?.r ?? lockedR(s, 3))}`;
+    case "stopped":
+      return `🛑 Stopped${hits ? ` after TP${hits}` : ""}: closed at ${formatR(o?.r ?? -1)}`;
+    case "expired":
+      return `⌛ Expired: closed at ${formatR(o?.r ?? NaN)}`;
+    default:
+      return "Open: no target or stop reached yet";
+  }
+}
+
+/** Options of {@link renderCard}. */
+export interface CardOptions {
+  /** The card shows the attached chart (`attachment://chart.png`). */
+  chart?: boolean;
+}
+
+/** The card embed of a signal (see the module doc). */
+export function renderCard(s: CardSignal, opts: CardOptions = {}): Embed {
+  const closeTime = nextOpenTime(s.openTime, s.interval);
+  const fields: EmbedField[] = [
+    { name: "Entry", value: formatPrice(s.entry), inline: true },
+    { name: "Stop loss", value: levelLine(s, s.stopLoss), inline: true },
+    { name: "Confidence", value: confidenceLine(s), inline: true },
+    ...s.takeProfits.map((tp, i) => ({
+      name: `TP${i + 1}`,
+      value: levelLine(s, tp),
+      inline: true,
+    })),
+    { name: "Wyckoff", value: wyckoffLine(s) },
+    { name: "Elliott", value: elliottLine(s) },
+    { name: "Indicators", value: indicatorLine(s) },
+    { name: "Invalidation", value: invalidationLine(s), inline: true },
+    {
+      name: "Bar",
+      value: Number.isFinite(closeTime)
+        ? `${formatUtc(s.openTime)} (closed <t:${Math.floor(closeTime / 1000)}:R>)`
+        : formatUtc(s.openTime),
+      inline: true,
+    },
+  ];
+  const evidence = evidenceLine(s.evidence);
+  if (evidence) fields.push({ name: "Evidence", value: evidence });
+  fields.push({ name: "Status", value: statusLine(s) });
+  if (s.notifyStatus === "skipped") {
+    fields.push({ name: "Not posted", value: "analysed after the next bar had closed" });
+  }
+  const embed: Embed = {
+    title: `${directionLabel(s.direction)} · ${s.symbol} ${s.interval}`,
+    description: clip(s.rationale.trim() || "(no rationale)", 1500),
+    color: COLORS[s.direction],
+    fields,
+    footer: { text: `${DISCLAIMER} · signal #${s.id}` },
+  };
+  if (Number.isFinite(closeTime) && Math.abs(closeTime) < 8.64e15) {
+    embed.timestamp = new Date(closeTime).toISOString();
+  }
+  if (opts.chart) embed.image = { url: `attachment://${CHART_FILE}` };
+  return embed;
+}
+
+/** Content that mentions `userIds` (≤ 100), e.g. `🔔 <@1> <@2>`; empty when there is nobody. */
+export function mentionContent(userIds: readonly string[]): string {
+  return userIds.length ? `🔔 ${userIds.map((u) => `<@${u}>`).join(" ")}` : "";
+}
+
+/** Allowed mentions: exactly `userIds` (≤ 100), never roles, @everyone or the replied-to author. */
+export function mentionsOnly(userIds: readonly string[]): AllowedMentions {
+  return userIds.length
+    ? { parse: [], users: userIds.slice(0, 100), replied_user: false }
+    : { parse: [], replied_user: false };
+}
+
+/** The card message: subscribers' mentions in the content, the card embed. */
+export function cardMessage(
+  s: CardSignal,
+  mentions: readonly string[],
+  opts: CardOptions = {},
+): MessageBody {
+  const content = mentionContent(mentions);
+  return fitMessage({
+    ...(content ? { content } : {}),
+    embeds: [renderCard(s, opts)],
+    allowed_mentions: mentionsOnly(mentions),
+  });
+}
+
+/** A message that only mentions more subscribers of the card's signal (beyond the card's 100). */
+export function mentionsMessage(s: CardSignal, mentions: readonly string[]): MessageBody {
+  return fitMessage({
+    content: `${mentionContent(mentions)}\n${
+      directionLabel(s.direction)
+    } ${s.symbol} ${s.interval}`,
+    allowed_mentions: mentionsOnly(mentions),
+  });
+}
+
+const EVENT_TITLES: Record<Exclude<OutboxKind, "card" | "mentions">, string> = {
+  tp1: "🎯 TP1 reached",
+  tp2: "🎯 TP2 reached",
+  tp3: "🏁 TP3 reached",
+  stop: "🛑 Stop hit",
+  expired: "⌛ Expired",
+};
+
+/** The follow-up text of one outcome event. */
+export function followUpText(
+  s: CardSignal,
+  kind: Exclude<OutboxKind, "card" | "mentions">,
+  d: FollowUpDetails,
+): string {
+  const when = d.barTime === null ? "" : ` in the bar opening ${formatUtc(d.barTime)}`;
+  const r = formatR(d.r ?? NaN);
+  switch (kind) {
+    case "tp1":
+    case "tp2":
+      return `${kind.toUpperCase()} ${
+        formatPrice(d.price ?? NaN)
+      } reached${when}. **${r}** locked in ` +
+        `(a third of the position per target); the rest runs with the stop at ${
+          formatPrice(s.stopLoss)
+        }.`;
+    case "tp3":
+      return `TP3 ${formatPrice(d.price ?? NaN)} reached${when}. Trade closed at **${r}**.`;
+    case "stop":
+      return `Stop ${formatPrice(d.price ?? s.stopLoss)} hit${when}. Trade closed at **${r}**.`;
+    case "expired":
+      return `No target or stop reached in time; closed at the last close${
+        d.barTime === null ? "" : ` (bar opening ${formatUtc(d.barTime)})`
+      }: **${r}**.`;
+  }
+}
+
+/**
+ * The follow-up message of one outcome event: a short embed. With `replyTo` it is a reply to the
+ * card (bot mode); without (webhook mode, which cannot reply) its text names the card it is about.
+ */
+export function followUpMessage(
+  s: CardSignal,
+  kind: Exclude<OutboxKind, "card" | "mentions">,
+  d: FollowUpDetails,
+  replyTo: { messageId: string; channelId: string | null } | null,
+): MessageBody {
+  const color = kind === "stop" ? COLORS.short : kind === "expired" ? COLORS.neutral : COLORS.long;
+  const about = `${directionLabel(s.direction)} ${s.symbol} ${s.interval}`;
+  const text = followUpText(s, kind, d);
+  const body: MessageBody = {
+    embeds: [{
+      title: `${EVENT_TITLES[kind]} · ${about}`,
+      description: replyTo
+        ? text
+        : `Re: signal #${s.id}, ${about} of ${formatUtc(s.openTime)}.\n${text}`,
+      color,
+      footer: { text: `${DISCLAIMER} · signal #${s.id}` },
+    }],
+    allowed_mentions: mentionsOnly([]),
+  };
+  if (replyTo) {
+    body.message_reference = {
+      message_id: replyTo.messageId,
+      ...(replyTo.channelId ? { channel_id: replyTo.channelId } : {}),
+      fail_if_not_exists: false,
+    };
+  }
+  return fitMessage(body);
+}
+
+/** The edit of a posted card: the card embed re-rendered with the current status line. */
+export function cardEdit(s: CardSignal, opts: CardOptions = {}): MessageBody {
+  return fitMessage({ embeds: [renderCard(s, opts)], allowed_mentions: mentionsOnly([]) });
+}

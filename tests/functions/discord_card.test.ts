@@ -1,0 +1,282 @@
+/**
+ * The Discord card and follow-ups stay within every Discord limit for any input (extreme prices,
+ * long rationales, every optional field, random data), checked by the fake Discord's own validator
+ * (written separately from the Discord docs) and by posting to the fake; and they show what a
+ * trader needs.
+ */
+
+import assert from "node:assert/strict";
+import { startFakeDiscord } from "../../scripts/fakes/discord.ts";
+import { isValid, validateMessage } from "../../scripts/fakes/discord/validate.ts";
+import type { CardSignal } from "../../supabase/functions/_shared/db_api.ts";
+import {
+  cardEdit,
+  cardMessage,
+  followUpMessage,
+  mentionsMessage,
+  renderCard,
+} from "../../supabase/functions/_shared/discord_card.ts";
+import { embedLength, type MessageBody } from "../../supabase/functions/_shared/discord_embed.ts";
+import { DiscordRest } from "../../supabase/functions/_shared/discord_rest.ts";
+import { realClock } from "../../supabase/functions/_shared/discord_rate_limit.ts";
+import { formatPrice } from "../../supabase/functions/_shared/price_format.ts";
+
+function signal(over: Partial<CardSignal> = {}): CardSignal {
+  return {
+    id: 42,
+    symbol: "BTCUSDT",
+    interval: "1h",
+    openTime: Date.UTC(2024, 11, 25, 21),
+    direction: "short",
+    entry: 98506.36,
+    stopLoss: 99854.92,
+    takeProfits: [95809.24, 94460.67, 93112.11],
+    riskReward: 2,
+    confidence: 0.604,
+    atr: 674.28,
+    contributions: [
+      { method: "wyckoff", direction: "short", confidence: 0.75, share: 0.69, detail: "Upthrust" },
+      {
+        method: "indicators",
+        direction: "short",
+        confidence: 0.67,
+        share: 0.31,
+        detail: "4/6 short checks pass (MACD histogram < 0, EMA50 < EMA200)",
+      },
+    ],
+    patterns: {
+      elliott: {
+        kind: "correction",
+        trend: "up",
+        direction: "short",
+        waves: [
+          { label: "0", price: 97250 },
+          { label: "A", price: 99349.31 },
+          { label: "B", price: 97632.02 },
+          { label: "C", price: 99963.7 },
+        ],
+        score: 0.52,
+        invalidation: 99963.7,
+      },
+      wyckoff: [{ kind: "upthrust", level: 99487.99, strength: 0.745, volumeRatio: 1.47 }],
+      phase: "distribution",
+    },
+    rationale: "Wyckoff (69%): Upthrust. Indicators (31%): 4/6 short checks pass.",
+    evidence: null,
+    status: "open",
+    notifyStatus: "pending",
+    outcome: null,
+    ...over,
+  };
+}
+
+function assertWithinLimits(body: MessageBody, what: string): void {
+  const errors = validateMessage(body as Record<string, unknown>, { files: [] });
+  assert.ok(isValid(errors), `${what}: ${JSON.stringify(errors).slice(0, 500)}`);
+  const total = (body.embeds ?? []).reduce((n, e) => n + embedLength(e), 0);
+  assert.ok(total <= 6000, `${what}: embeds total ${total}`);
+  assert.ok((body.content ?? "").length <= 2000, `${what}: content`);
+}
+
+const LONG = "Wyckoff spring 🚀 with ünïcödé and 𝔰𝔲𝔯𝔯𝔬𝔤𝔞𝔱𝔢𝔰 ".repeat(400);
+
+function extreme(price: number): CardSignal {
+  const many = Array.from({ length: 30 }, (_, i) => ({
+    kind: ["spring", "upthrust", "sos", "sow"][i % 4],
+    level: price,
+    strength: 0.5,
+    volumeRatio: 12.5,
+    description: LONG,
+  }));
+  return signal({
+    symbol: "X".repeat(20),
+    entry: price,
+    stopLoss: price * 0.98,
+    takeProfits: [price * 1.04, price * 1.06, price * 1.08],
+    direction: "long",
+    rationale: LONG,
+    contributions: Array.from({ length: 10 }, (_, i) => ({
+      method: i % 2 ? "indicators" : "wyckoff",
+      share: 0.1,
+      confidence: 0.5,
+      detail: LONG,
+    })),
+    patterns: {
+      elliott: {
+        kind: "impulse",
+        trend: "up",
+        waves: Array.from({ length: 200 }, (_, i) => ({ label: `W${i}${LONG}`, price })),
+        score: 0.9,
+        invalidation: price * 0.9,
+      },
+      wyckoff: many,
+      phase: "accumulation".repeat(50),
+    },
+    evidence: { setup: "spring", n: 212, note: LONG, nested: { a: [1, 2, 3], b: LONG } },
+    status: "tp2",
+    outcome: {
+      outcome: "tp2",
+      r: 1.2,
+      closedTime: null,
+      tp1Time: 1,
+      tp2Time: 2,
+      tp3Time: null,
+      stopTime: null,
+    },
+  });
+}
+
+Deno.test("cards with extreme prices (1e-8, 1e6), long rationales and every optional field stay within Discord's limits", async () => {
+  const mentions = Array.from({ length: 100 }, (_, i) => String(10n ** 19n + BigInt(i)));
+  const bodies: [string, MessageBody][] = [];
+  for (const price of [1e-8, 1e6, 0.00012345, 98506.36]) {
+    const s = extreme(price);
+    bodies.push([`card ${price}`, cardMessage(s, mentions, { chart: false })]);
+    bodies.push([`edit ${price}`, cardEdit(s)]);
+    bodies.push([`mentions ${price}`, mentionsMessage(s, mentions)]);
+    for (const kind of ["tp1", "tp2", "tp3", "stop", "expired"] as const) {
+      const d = { barTime: Date.UTC(2024, 0, 1), r: 1.5, price };
+      bodies.push([
+        `${kind} ${price}`,
+        followUpMessage(s, kind, d, { messageId: "1", channelId: "2" }),
+      ]);
+      bodies.push([`${kind} webhook ${price}`, followUpMessage(s, kind, d, null)]);
+    }
+  }
+  for (const [what, body] of bodies) assertWithinLimits(body, what);
+  // And Discord's stand-in takes them over HTTP.
+  const fake = await startFakeDiscord({
+    limits: { "messages-create": { limit: 100, windowMs: 1000 } },
+  });
+  try {
+    const rest = new DiscordRest({
+      apiUrl: fake.apiUrl,
+      token: fake.token,
+      fetch,
+      clock: realClock,
+      timeoutMs: 5000,
+    });
+    for (
+      const [what, body] of bodies.filter(([w]) => w.startsWith("card") || w.includes("webhook"))
+    ) {
+      const r = await rest.createMessage(fake.channelId, body);
+      assert.ok(r.ok, `${what}: ${r.ok ? "" : r.message}`);
+    }
+  } finally {
+    await fake.close();
+  }
+  assert.equal(formatPrice(1e-8), "0.00000001");
+  assert.equal(formatPrice(1e6), "1000000.00");
+});
+
+/** A tiny deterministic generator (mulberry32), so a failure can be replayed. */
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+Deno.test("500 random cards and follow-ups (any strings, numbers, NaN, Infinity, missing fields) are all valid Discord messages", () => {
+  const r = rng(20261130);
+  const pick = <T>(xs: readonly T[]) => xs[Math.floor(r() * xs.length)];
+  const chars = ["a", "Z", " ", "\n", "é", "🚀", "𝔰", "\u0000", "*", "<@1>", "@everyone", "\\"];
+  const text = (max: number) =>
+    Array.from({ length: Math.floor(r() * max) }, () => pick(chars)).join("");
+  const num = () =>
+    pick([NaN, Infinity, -Infinity, 0, -1, 1e-300, 1e300, r() * 1e6, r() * 1e-6, 5e-324]);
+  for (let i = 0; i < 500; i++) {
+    const s = signal({
+      symbol: text(30) || "S",
+      entry: num(),
+      stopLoss: num(),
+      takeProfits: [num(), num(), num()],
+      confidence: num(),
+      direction: pick(["long", "short"] as const),
+      rationale: text(r() < 0.2 ? 9000 : 200),
+      contributions: pick([
+        null,
+        [],
+        [{ method: text(10), share: num(), detail: text(3000) }],
+        text(5),
+      ]),
+      patterns: pick([
+        null,
+        {},
+        {
+          elliott: { waves: Array.from({ length: 30 }, () => ({ label: text(20), price: num() })) },
+        },
+        {
+          wyckoff: Array.from({ length: 5 }, () => ({ kind: text(5), level: num() })),
+          phase: text(300),
+        },
+        [1, 2],
+      ]),
+      evidence: pick([null, { k: text(2000) }, [text(50)], text(500), 3]),
+      status: pick(["open", "tp1", "tp2", "tp3", "stopped", "expired", text(5)]),
+      openTime: pick([NaN, 0, Date.UTC(2024, 0, 1), 8.64e15, -1e20]),
+    });
+    const mentions = Array.from({ length: Math.floor(r() * 120) }, (_, k) => String(k + 1));
+    assertWithinLimits(cardMessage(s, mentions), `random card ${i}`);
+    assertWithinLimits(
+      followUpMessage(s, pick(["tp1", "tp2", "tp3", "stop", "expired"] as const), {
+        barTime: num(),
+        r: num(),
+        price: num(),
+      }, pick([null, { messageId: "1", channelId: null }])),
+      `random follow-up ${i}`,
+    );
+  }
+});
+
+Deno.test("the card shows direction, symbol, levels with % and R, confidence, patterns, invalidation, bar, status and the disclaimer", () => {
+  const e = renderCard(signal());
+  assert.equal(e.title, "▼ SHORT · BTCUSDT 1h");
+  assert.equal(e.color, 0xe74c3c);
+  const f = Object.fromEntries((e.fields ?? []).map((x) => [x.name, x.value]));
+  assert.equal(f["Entry"], "98506.36");
+  assert.equal(f["Stop loss"], "99854.92 (+1.37%, −1.00 R)");
+  assert.equal(f["TP1"], "95809.24 (−2.74%, +2.00 R)");
+  assert.equal(f["TP3"], "93112.11 (−5.48%, +4.00 R)");
+  assert.equal(f["Confidence"], "60% (wyckoff 69%, indicators 31%)");
+  assert.equal(
+    f["Wyckoff"],
+    "Upthrust at 99487.99 (strength 0.74, volume 1.47× average) · phase distribution",
+  );
+  assert.equal(
+    f["Elliott"],
+    "ABC correction up (score 0.52): 0 97250.00 → A 99349.31 → B 97632.02 → C 99963.70",
+  );
+  assert.match(f["Indicators"], /^4\/6 short checks pass/);
+  assert.equal(f["Invalidation"], "99963.70 (Elliott count)");
+  assert.match(f["Bar"], /^2024-12-25 21:00 UTC \(closed <t:1735164000:R>\)$/);
+  assert.equal(f["Status"], "Open: no target or stop reached yet");
+  assert.match(e.footer?.text ?? "", /not financial advice · signal #42/);
+  assert.equal(e.timestamp, "2024-12-25T22:00:00.000Z", "the bar's close");
+  const done = renderCard(signal({
+    status: "stopped",
+    outcome: {
+      outcome: "sl",
+      r: 0,
+      closedTime: 3,
+      tp1Time: 1,
+      tp2Time: null,
+      tp3Time: null,
+      stopTime: 3,
+    },
+  }));
+  assert.equal(
+    done.fields?.find((x) => x.name === "Status")?.value,
+    "🛑 Stopped after TP1: closed at +0.00 R",
+  );
+  const noCount = renderCard(
+    signal({ patterns: { wyckoff: [], phase: "undetermined", elliott: null } }),
+  );
+  const g = Object.fromEntries((noCount.fields ?? []).map((x) => [x.name, x.value]));
+  assert.equal(g["Invalidation"], "99854.92 (stop loss)");
+  assert.equal(g["Elliott"], "no count");
+});
