@@ -56,13 +56,15 @@ export function parseRestKlines(rows: unknown): Candle[] {
     const row = rows[i];
     // Fast path for well-formed rows; the zod schema is the reference and names what is wrong.
     const r = isRestRow(row) ? row : checked(row, i);
+    const t = klineTimes(r[0], r[6], i);
     out[i] = {
-      ...klineTimes(r[0], r[6], i),
+      openTime: t.openTime,
       open: toNumber(r[1], i, "open"),
       high: toNumber(r[2], i, "high"),
       low: toNumber(r[3], i, "low"),
       close: toNumber(r[4], i, "close"),
       volume: toNumber(r[5], i, "volume"),
+      closeTime: t.closeTime,
       quoteVolume: toNumber(r[7], i, "quote_volume"),
       trades: r[8],
       takerBuyBase: toNumber(r[9], i, "taker_buy_base"),
