@@ -101,9 +101,9 @@ export async function main(args: string[]): Promise<void> {
     const perMonth = days > 0 ? (all.length / days) * 30.44 : 0;
     const shown = signals.length < all.length ? ` (showing the last ${signals.length})` : "";
     out.line(
-      `${all.length} signals${shown} over ${n} candles (${f.symbol ?? "symbol unknown"} ${
-        f.interval ?? "interval unknown"
-      }), ${perMonth.toFixed(1)} per month`,
+      `${all.length} signal${all.length === 1 ? "" : "s"}${shown} over ${n} candles (${
+        f.symbol ?? "symbol unknown"
+      } ${f.interval ?? "interval unknown"}), ${perMonth.toFixed(1)} per month`,
     );
   }
   out.flush();

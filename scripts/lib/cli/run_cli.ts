@@ -28,9 +28,13 @@
  * - Database tasks: `DB_URL_OPTIONS` + `dbUrlFrom(values)` (`--db-url`, else env `SUPABASE_DB_URL`,
  *   else its alias `DATABASE_URL`) and `withSql(url, fn)` (postgres.js, closes the connection, turns
  *   connection failures into one line without the password): `./database.ts`.
- * - Kline inputs: `KLINE_INPUT_OPTIONS` + `loadKlineInputs(positionals, values)` (many files and
- *   folders, non-kline files in folders skipped with a note, empty input refused, gap warnings,
- *   unclosed last candle dropped): `./kline_inputs.ts`.
+ * - Kline inputs: `KLINE_INPUT_OPTIONS` + `KLINE_INPUT_HELP` + `loadKlineInputs(positionals, values)`
+ *   (many files and folders, non-kline files in folders skipped with a note, empty input refused,
+ *   `--symbol` upper-cased, `--interval` checked, gap warnings, unclosed last candle dropped):
+ *   `./kline_inputs.ts`. Analyzer settings: `ANALYZER_OPTIONS` + `analyzerConfigFromOptions(values)`
+ *   (`./analyzer_options.ts`; refuses settings that can never signal). Numbers: `./numbers.ts`.
+ * - Long-running processes (relay, dispatcher, stack) log through `consoleLogger(values.json)` with
+ *   `LOG_OPTIONS` (`./log.ts`): text lines by default, JSON lines with `--json`.
  * - Tests run the real task in a subprocess: `runTask("my-task", [...])` in `tests/support/run_cli.ts`.
  */
 
