@@ -9,6 +9,11 @@
 import { evaluatePeriod } from "../shared/backtest/period.ts";
 import { type PeriodSamples, scorecard, type ScoreOptions } from "../shared/backtest/scorecard.ts";
 import {
+  BUNDLED_CALIBRATION,
+  type CalibrationModel,
+  parseCalibrationModel,
+} from "../shared/signals/calibration.ts";
+import {
   ANALYZER_HELP,
   ANALYZER_OPTIONS,
   analyzerConfigFromOptions,
@@ -41,11 +46,21 @@ one folder (e.g. BTCUSDT/1h/*.json) joined in time order; folders are searched r
   --seed N            seed of the random entries and bootstrap (default 1)
   --fee PCT           fee per side in percent (default 0.1)
   --slippage BPS      slippage per fill in basis points (default 2)
+  --model FILE        calibration model (JSON) instead of the bundled one
   --no-progress       no progress bar (it is only drawn on a terminal anyway)
 ${ANALYZER_HELP}
 Past results do not predict future ones. This is not financial advice.`;
 
 const DAY_MS = 86_400_000;
+
+/** Reads and validates a calibration model file; a bad file is one {@link UsageError} line. */
+async function loadModel(path: string): Promise<CalibrationModel> {
+  try {
+    return parseCalibrationModel(JSON.parse(await Deno.readTextFile(path)));
+  } catch (e) {
+    throw new UsageError(`--model ${path}: ${(e as Error).message.split("\n")[0]}`);
+  }
+}
 
 /** `--to`: a date includes its whole UTC day; a date-time includes bars opening at or before it. */
 function toBound(v: string): number {
@@ -72,6 +87,7 @@ export async function main(args: string[] = Deno.args): Promise<void> {
     seed: { type: "string" },
     fee: { type: "string" },
     slippage: { type: "string" },
+    model: { type: "string" },
     "no-progress": { type: "boolean" },
     ...ANALYZER_OPTIONS,
   });
@@ -92,6 +108,7 @@ export async function main(args: string[] = Deno.args): Promise<void> {
   const seed = values.seed === undefined ? 1 : positiveInt("seed", values.seed, 0, 2 ** 32 - 1);
   const analyzer = await analyzerConfigFromOptions(values);
   const { settings } = backtestOptionsFromValues({ fee: values.fee, slippage: values.slippage });
+  const model = values.model === undefined ? BUNDLED_CALIBRATION : await loadModel(values.model);
 
   const progress = new ProgressBar(!values["no-progress"]);
   const datasets = await loadKlineDatasets(
@@ -110,7 +127,7 @@ export async function main(args: string[] = Deno.args): Promise<void> {
   for (let k = 0; k < datasets.length; k++) {
     const d = datasets[k];
     progress.update(d.name, k, datasets.length);
-    const ev = evaluatePeriod(d.series, analyzer, { from, to }, opts, d.name);
+    const ev = evaluatePeriod(d.series, analyzer, { from, to }, opts, d.name, model);
     if (ev === null) {
       outside.push(d.name);
       continue;

@@ -21,9 +21,13 @@ export interface GridSpec {
   takeProfitAtr: [number, number, number][];
 }
 
-/** The documented default grid. */
+/**
+ * The documented default grid. Minimum confidences are probabilities of reaching TP1 (the default
+ * confidence); `stopAtr` only moves the stop with `stopMode` "atr" (with structural stops it is the
+ * fallback where no level applies).
+ */
 export const DEFAULT_GRID: GridSpec = {
-  minConfidence: [0.5, 0.6, 0.7],
+  minConfidence: [0, 0.3, 0.4],
   stopAtr: [1.5, 2, 3],
   takeProfitAtr: [[3, 4.5, 6], [4, 6, 8], [6, 9, 12]],
 };

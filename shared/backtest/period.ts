@@ -6,6 +6,7 @@
 
 import { sliceSeries } from "../candles/series.ts";
 import type { CandleSeries } from "../candles/types.ts";
+import { BUNDLED_CALIBRATION, type CalibrationModel } from "../signals/calibration.ts";
 import type { AnalyzerConfig } from "../signals/config.ts";
 import type { Signal } from "../signals/types.ts";
 import { analyzeSeries } from "../signals/window.ts";
@@ -41,7 +42,8 @@ export interface PeriodEvaluation {
 
 /**
  * Runs the analyzer with `config` over `series` up to the end of `period` (nothing later is read)
- * and scores the period's signals. Returns null when the period holds fewer than 2 bars.
+ * and scores the period's signals (`model`: the calibration model, the bundled one by default).
+ * Returns null when the period holds fewer than 2 bars.
  */
 export function evaluatePeriod(
   series: CandleSeries,
@@ -49,11 +51,12 @@ export function evaluatePeriod(
   period: Period,
   opts: ScoreOptions,
   label: string,
+  model: CalibrationModel = BUNDLED_CALIBRATION,
 ): PeriodEvaluation | null {
   const window = periodWindow(series, period);
   if (window.end - window.start < 2) return null;
   const seen = window.end === series.length ? series : sliceSeries(series, 0, window.end);
-  const all = analyzeSeries(seen, config);
+  const all = analyzeSeries(seen, config, model);
   const signals = all.filter((s) => s.index >= window.start);
   return { window, signals, samples: samplePeriod(seen, window, all, opts, label) };
 }

@@ -23,8 +23,11 @@ export const BacktestSettingsSchema = z.object({
   breakEvenAfterTp1: z.boolean().default(true),
   /** Close at the close of the N-th bar held (entry bar = 1); 0 disables the time stop. */
   timeStopBars: z.number().int().min(0).default(0),
-  /** Upper edges of the confidence buckets of the calibration table (last bucket ends at 1). */
-  calibrationEdges: z.array(fraction).default([0.5, 0.6, 0.7, 0.8, 0.9])
+  /**
+   * Upper edges of the confidence buckets of the calibration table (last bucket ends at 1); the
+   * defaults suit confidence as a probability of reaching TP1.
+   */
+  calibrationEdges: z.array(fraction).default([0.2, 0.3, 0.4, 0.5, 0.6])
     .refine((e) => e.every((v, i) => i === 0 || e[i - 1] < v), "calibrationEdges must ascend"),
 }).strict();
 

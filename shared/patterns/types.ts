@@ -55,6 +55,11 @@ export interface WyckoffEvent {
   time: number;
   /** Range level involved (support for spring/SOW, resistance for upthrust/SOS). */
   level: number;
+  /**
+   * The event bar's extreme on the side a protective stop goes: its low for a spring or SOS, its
+   * high for an upthrust or SOW.
+   */
+  extreme: number;
   /** Strength in [0, 1]. */
   strength: number;
   /** Bar volume / rolling average volume. */

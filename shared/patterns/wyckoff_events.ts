@@ -64,6 +64,8 @@ export interface WyckoffEventInput {
   level: number;
   /** The bar's extreme beyond the level (spring/upthrust) or its close (SOS/SOW). */
   price: number;
+  /** The bar's low (spring, SOS) or high (upthrust, SOW): where a protective stop goes beyond. */
+  extreme: number;
   /** Distance from the level in ATRs (penetration or breakout). */
   atrs: number;
   strength: number;
@@ -88,6 +90,7 @@ export function makeWyckoffEvent(e: WyckoffEventInput): WyckoffEvent {
     index: e.index,
     time: e.time,
     level: e.level,
+    extreme: e.extreme,
     strength: e.strength,
     volumeRatio: e.volumeRatio,
     direction: long ? "long" : "short",

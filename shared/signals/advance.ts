@@ -6,6 +6,7 @@
 
 import type { CandleSeries } from "../candles/types.ts";
 import { AnalyzerError, type AnalyzerSnapshot, StreamingAnalyzer } from "./analyzer.ts";
+import { BUNDLED_CALIBRATION, type CalibrationModel } from "./calibration.ts";
 import { type AnalyzerConfig, configKey, DEFAULT_ANALYZER_CONFIG } from "./config.ts";
 import type { Signal } from "./types.ts";
 
@@ -24,20 +25,27 @@ export interface Advanced {
  * snapshot (`unknown`, as it comes back from the database: it is validated), or a live
  * {@link StreamingAnalyzer} to continue (e.g. the next page of candles).
  *
- * Throws AnalyzerError when the snapshot is damaged or was made with other settings, or when a
- * candle is not after the previous one; the caller then rebuilds from the series' first candle.
+ * `model` is the calibration model (the bundled one unless given; its id is part of the snapshot key).
+ *
+ * Throws AnalyzerError when the snapshot is damaged or was made with other settings (or another
+ * model), or when a candle is not after the previous one; the caller then rebuilds from the series'
+ * first candle.
  */
 export function advance(
   from: StreamingAnalyzer | unknown | null,
   candles: CandleSeries,
   config: AnalyzerConfig = DEFAULT_ANALYZER_CONFIG,
+  model: CalibrationModel = BUNDLED_CALIBRATION,
 ): Advanced {
   const analyzer = from instanceof StreamingAnalyzer
     ? from
     : from === null || from === undefined
-    ? new StreamingAnalyzer(config)
-    : StreamingAnalyzer.restore(from as AnalyzerSnapshot, config);
-  if (from instanceof StreamingAnalyzer && configKey(from.config) !== configKey(config)) {
+    ? new StreamingAnalyzer(config, undefined, model)
+    : StreamingAnalyzer.restore(from as AnalyzerSnapshot, config, model);
+  if (
+    from instanceof StreamingAnalyzer &&
+    configKey(from.config, from.model.id) !== configKey(config, model.id)
+  ) {
     throw new AnalyzerError("the analyzer to continue runs with other settings");
   }
   const signals: Signal[] = [];

@@ -17,12 +17,28 @@ import {
   detectorOptions,
 } from "./config.ts";
 import { fuse } from "./fusion.ts";
+import { BUNDLED_CALIBRATION, type CalibrationModel } from "./calibration.ts";
+import { HtfTrend, type HtfTrendState } from "./htf_trend.ts";
+
 import type { Signal } from "./types.ts";
+
+/**
+ * A fresh spring or upthrust waiting for its follow-through: a later close beyond `trigger` (the
+ * spring bar's high, the upthrust bar's low).
+ */
+export interface PendingTest {
+  kind: "spring" | "upthrust";
+  /** Bar of the event. */
+  index: number;
+  /** Price a later close must pass: above it after a spring, below it after an upthrust. */
+  trigger: number;
+  confirmed: boolean;
+}
 
 /** The analyzer's whole state as plain JSON; restore it with {@link StreamingAnalyzer.restore}. */
 export interface AnalyzerSnapshot {
-  /** Snapshot format version. */
-  v: 1;
+  /** Snapshot format version (2 since the higher-timeframe trend and follow-through tests). */
+  v: 2;
   /** {@link configKey} of the settings the state was built with. */
   configKey: string;
   /** Candles processed so far (= index of the next candle). */
@@ -34,6 +50,9 @@ export interface AnalyzerSnapshot {
   wyckoff: ReturnType<WyckoffTracker["toState"]>;
   elliott: ElliottCount | null;
   events: WyckoffEvent[];
+  /** Follow-through state of the fresh springs and upthrusts. */
+  tests: PendingTest[];
+  htf: HtfTrendState;
   lastSignalIndex: number | null;
 }
 
@@ -58,6 +77,8 @@ export class AnalyzerError extends Error {
  */
 export class AnalyzerCore {
   readonly config: AnalyzerConfig;
+  /** The calibration model behind probability confidence and the signals' evidence. */
+  readonly model: CalibrationModel;
   private readonly opts: DetectorOptions;
   private readonly pivots: PivotDetector;
   private readonly wyckoff: WyckoffTracker;
@@ -74,8 +95,10 @@ export class AnalyzerCore {
     emaFast: NaN,
     emaSlow: NaN,
   };
+  private readonly htf: HtfTrend;
   private elliott: ElliottCount | null = null;
   private events: WyckoffEvent[] = [];
+  private tests: PendingTest[] = [];
   private lastSignalIndex: number | null = null;
   /** Number of bars stepped (= index of the next bar). */
   bars = 0;
@@ -83,20 +106,28 @@ export class AnalyzerCore {
   lastTime: number | null = null;
 
   /** A fresh core, or one restored from the pattern parts of a snapshot. */
-  constructor(config: AnalyzerConfig, snap?: AnalyzerSnapshot) {
+  constructor(
+    config: AnalyzerConfig,
+    snap?: AnalyzerSnapshot,
+    model: CalibrationModel = BUNDLED_CALIBRATION,
+  ) {
     this.config = config;
+    this.model = model;
     this.opts = detectorOptions(config);
     if (snap) {
       this.pivots = PivotDetector.fromState(snap.pivots, this.opts.pivots);
       this.wyckoff = WyckoffTracker.fromState(snap.wyckoff, this.opts.wyckoff);
       this.elliott = snap.elliott;
       this.events = snap.events.slice();
+      this.tests = snap.tests.map((t) => ({ ...t }));
+      this.htf = HtfTrend.fromState(snap.htf, config.htf);
       this.lastSignalIndex = snap.lastSignalIndex;
       this.bars = snap.bars;
       this.lastTime = snap.lastTime;
     } else {
       this.pivots = new PivotDetector(this.opts.pivots);
       this.wyckoff = new WyckoffTracker(this.opts.wyckoff);
+      this.htf = new HtfTrend(config.htf);
     }
   }
 
@@ -126,6 +157,7 @@ export class AnalyzerCore {
     this.lastTime = time;
     const { methods } = this.config;
     const atr = f.atr14;
+    this.htf.update(time, close);
 
     if (methods.elliott || methods.wyckoff) {
       const changed = this.pivots.update(index, time, high, low, atr);
@@ -157,8 +189,20 @@ export class AnalyzerCore {
         const oldest = index - this.config.wyckoffFreshBars;
         if (this.events.length && this.events[0].index < oldest) {
           this.events = this.events.filter((e) => e.index >= oldest);
+          if (this.tests.length) this.tests = this.tests.filter((t) => t.index >= oldest);
         }
-        for (const e of fresh) this.events.push(e);
+        for (const t of this.tests) {
+          if (!t.confirmed && (t.kind === "spring" ? close > t.trigger : close < t.trigger)) {
+            t.confirmed = true;
+          }
+        }
+        for (const e of fresh) {
+          this.events.push(e);
+          if (e.kind === "spring" || e.kind === "upthrust") {
+            const trigger = e.kind === "spring" ? high : low;
+            this.tests.push({ kind: e.kind, index, trigger, confirmed: false });
+          }
+        }
       }
     }
 
@@ -166,18 +210,31 @@ export class AnalyzerCore {
     if (this.lastSignalIndex !== null && index - this.lastSignalIndex <= this.config.cooldownBars) {
       return null;
     }
-    const signal = fuse({
-      index,
-      time,
-      close,
-      atr,
-      frame: f,
-      elliott: this.elliott,
-      wyckoff: this.events,
-      phase: this.wyckoff.phase,
-    }, this.config);
+    const signal = fuse(
+      {
+        index,
+        time,
+        close,
+        atr,
+        frame: f,
+        elliott: this.elliott,
+        wyckoff: this.config.requireFollowThrough ? this.testedEvents() : this.events,
+        phase: this.wyckoff.phase,
+        htfTrend: this.htf.trend(),
+      },
+      this.config,
+      this.model,
+    );
     if (signal) this.lastSignalIndex = index;
     return signal;
+  }
+
+  /** Fresh events whose springs and upthrusts have had their follow-through. */
+  private testedEvents(): WyckoffEvent[] {
+    return this.events.filter((e) =>
+      (e.kind !== "spring" && e.kind !== "upthrust") ||
+      this.tests.some((t) => t.index === e.index && t.kind === e.kind && t.confirmed)
+    );
   }
 
   /** What the patterns say after the last bar (copies; for inspection and tests). */
@@ -199,6 +256,8 @@ export class AnalyzerCore {
       wyckoff: this.wyckoff.toState(),
       elliott: this.elliott,
       events: this.events.slice(),
+      tests: this.tests.map((t) => ({ ...t })),
+      htf: this.htf.toState(),
       lastSignalIndex: this.lastSignalIndex,
     };
   }
@@ -209,7 +268,7 @@ function checkSnapshot(snap: unknown): asserts snap is AnalyzerSnapshot {
   const bad = (why: string) => new AnalyzerError(`invalid analyzer snapshot: ${why}`);
   if (typeof snap !== "object" || snap === null) throw bad("not an object");
   const s = snap as Record<string, unknown>;
-  if (s.v !== 1) throw new AnalyzerError("unsupported analyzer snapshot version");
+  if (s.v !== 2) throw new AnalyzerError("unsupported analyzer snapshot version");
   if (typeof s.configKey !== "string") throw bad("configKey must be a string");
   if (!Number.isSafeInteger(s.bars) || (s.bars as number) < 0) {
     throw bad("bars must be an integer >= 0");
@@ -223,11 +282,19 @@ function checkSnapshot(snap: unknown): asserts snap is AnalyzerSnapshot {
   }
   if (!Array.isArray(s.events)) throw bad("events must be an array");
   if (
+    !Array.isArray(s.tests) ||
+    !s.tests.every((t) =>
+      typeof t === "object" && t !== null && (t.kind === "spring" || t.kind === "upthrust") &&
+      Number.isSafeInteger(t.index) && Number.isFinite(t.trigger) &&
+      typeof t.confirmed === "boolean"
+    )
+  ) throw bad("tests must be an array of {kind, index, trigger, confirmed}");
+  if (
     s.elliott !== null && (typeof s.elliott !== "object" || !Number.isFinite(
       (s.elliott as { invalidation?: unknown }).invalidation,
     ))
   ) throw bad("elliott must be a count or null");
-  for (const k of ["indicators", "pivots", "wyckoff"]) {
+  for (const k of ["indicators", "pivots", "wyckoff", "htf"]) {
     if (typeof s[k] !== "object" || s[k] === null) throw bad(`${k} state missing`);
   }
 }
@@ -246,20 +313,34 @@ export class StreamingAnalyzer {
   private readonly indicators: IndicatorSet;
   private lastFrame = {} as IndicatorFrame;
 
-  /** A new analyzer with `config` (defaults when omitted). */
-  constructor(config: AnalyzerConfig = DEFAULT_ANALYZER_CONFIG, snap?: AnalyzerSnapshot) {
-    this.core = new AnalyzerCore(config, snap);
+  /**
+   * A new analyzer with `config` (defaults when omitted); `model` is the calibration model (the
+   * bundled one unless given).
+   */
+  constructor(
+    config: AnalyzerConfig = DEFAULT_ANALYZER_CONFIG,
+    snap?: AnalyzerSnapshot,
+    model: CalibrationModel = BUNDLED_CALIBRATION,
+  ) {
+    this.core = new AnalyzerCore(config, snap, model);
     this.indicators = snap ? IndicatorSet.fromState(snap.indicators) : new IndicatorSet();
   }
 
-  /** Restores an analyzer from {@link snapshot} output; throws if it was made with other settings. */
-  static restore(snap: AnalyzerSnapshot, config: AnalyzerConfig): StreamingAnalyzer {
+  /**
+   * Restores an analyzer from {@link snapshot} output; throws {@link AnalyzerError} if it is damaged
+   * or was made with other settings (or another calibration model).
+   */
+  static restore(
+    snap: AnalyzerSnapshot,
+    config: AnalyzerConfig,
+    model: CalibrationModel = BUNDLED_CALIBRATION,
+  ): StreamingAnalyzer {
     checkSnapshot(snap);
-    if (snap.configKey !== configKey(config)) {
+    if (snap.configKey !== configKey(config, model.id)) {
       throw new AnalyzerError("analyzer snapshot was made with different settings; start afresh");
     }
     try {
-      return new StreamingAnalyzer(config, snap);
+      return new StreamingAnalyzer(config, snap, model);
     } catch (e) {
       throw new AnalyzerError(`invalid analyzer snapshot: ${(e as Error).message}`);
     }
@@ -268,6 +349,11 @@ export class StreamingAnalyzer {
   /** The settings this analyzer runs with. */
   get config(): AnalyzerConfig {
     return this.core.config;
+  }
+
+  /** The calibration model behind its confidence and evidence. */
+  get model(): CalibrationModel {
+    return this.core.model;
   }
 
   /** Number of candles processed. */
@@ -308,8 +394,8 @@ export class StreamingAnalyzer {
   /** The whole state as JSON-safe data (bounded size). */
   snapshot(): AnalyzerSnapshot {
     return {
-      v: 1,
-      configKey: configKey(this.core.config),
+      v: 2,
+      configKey: configKey(this.core.config, this.core.model.id),
       indicators: this.indicators.toState(),
       ...this.core.state(),
     };

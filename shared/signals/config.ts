@@ -41,8 +41,11 @@ export const AnalyzerConfigSchema = z.object({
   methods: methodFlags.default({ wyckoff: true, elliott: true, indicators: true }),
   /** Weight of each method in the fused confidence. */
   weights: methodWeights.default({ wyckoff: 0.4, elliott: 0.4, indicators: 0.2 }),
-  /** Minimum fused confidence for a signal. */
-  minConfidence: z.number().min(0).max(1).default(0.6),
+  /**
+   * Minimum confidence for a signal: a probability of reaching TP1 with `confidence: "probability"`
+   * (the default), else a minimum heuristic score.
+   */
+  minConfidence: z.number().min(0).max(1).default(0),
   /** Minimum number of methods (indicators count as one) agreeing on the direction. */
   minAgreeing: z.number().int().min(1).max(3).default(2),
   /** Multiplier applied to the confidence when every enabled method agrees (capped at 1). */
@@ -60,6 +63,49 @@ export const AnalyzerConfigSchema = z.object({
   wyckoffFreshBars: z.number().int().min(0).default(5),
   /** Minimum share of indicator checks that must favour a direction for indicators to vote. */
   indicatorMinScore: z.number().min(0).max(1).default(0.6),
+  /**
+   * Trade only with the trend: "off"; "ema" (the series' EMA50 vs EMA200); "htf" (the trend of a
+   * higher timeframe aggregated from the series itself, see `htf`).
+   */
+  trendFilter: z.enum(["off", "ema", "htf"]).default("htf"),
+  /** The higher timeframe: bars per bucket and the EMA periods on the buckets' closes. */
+  htf: z.object({
+    factor: z.number().int().min(2).max(1000).default(4),
+    fast: z.number().int().min(1).default(20),
+    slow: z.number().int().min(2).default(50),
+  }).strict().default({ factor: 4, fast: 20, slow: 50 })
+    .refine((h) => h.fast < h.slow, "htf.fast must be below htf.slow"),
+  /**
+   * Where the stop goes: "atr" (`stopAtr` × ATR from the entry) or "structure" (beyond the level the
+   * pattern implies: a spring's low, an upthrust's high, the broken range edge of a sign of strength
+   * or weakness, the Elliott invalidation; `stopBufferAtr` beyond it, the distance clamped to
+   * [`stopMinAtr`, `stopMaxAtr`] ATRs).
+   */
+  stopMode: z.enum(["atr", "structure"]).default("structure"),
+  /** Distance beyond the structural level, in ATRs. */
+  stopBufferAtr: z.number().min(0).default(0.25),
+  /** Nearest and farthest structural stop, in ATRs from the entry. */
+  stopMinAtr: positive.default(1),
+  stopMaxAtr: positive.default(4),
+  /**
+   * Nearest stop as a percentage of the entry price (0 = none): a closer stop is widened to it, so
+   * fees and slippage (about 0.24 % of price per round trip at Binance's base rate) stay a small
+   * part of the risk.
+   */
+  stopMinPct: z.number().min(0).max(50).default(0),
+  /** Minimum TP1 reward-to-risk (TP1 distance / stop distance); 0 = no minimum. */
+  minRiskReward: z.number().min(0).default(0),
+  /**
+   * Springs and upthrusts count only once a later bar (while the event is fresh) closes beyond the
+   * event bar's other extreme: above a spring bar's high, below an upthrust bar's low.
+   */
+  requireFollowThrough: z.boolean().default(false),
+  /**
+   * What `confidence` is: "probability" (the calibrated chance of reaching TP1 before the stop,
+   * shared/signals/calibration.ts; `minConfidence` then filters on that probability) or "score"
+   * (the heuristic blend of the methods' own confidences).
+   */
+  confidence: z.enum(["probability", "score"]).default("probability"),
   /** Overrides of the pivot detector's options (see shared/patterns/pivots.ts). */
   pivots: overrides.default({}),
   /** Overrides of the Elliott options (see shared/patterns/elliott.ts). */
@@ -91,6 +137,9 @@ export function parseAnalyzerConfig(input: unknown): AnalyzerConfig {
     : r.error.issues.map((i) => `${i.path.join(".") || "(config)"}: ${i.message}`);
   const raw = (typeof input === "object" && input !== null ? input : {}) as Record<string, unknown>;
   lines.push(...detectorIssues(raw));
+  if (r.success && r.data.stopMinAtr > r.data.stopMaxAtr) {
+    lines.push("stopMinAtr: must not exceed stopMaxAtr");
+  }
   if (!r.success || lines.length) {
     throw new ConfigError(`invalid analyzer config: ${lines.join("; ")}`);
   }
@@ -196,7 +245,11 @@ export function mergeOptions<T extends object>(
   return out as T;
 }
 
-/** A stable string identifying the settings that change analyzer state (stored with snapshots). */
-export function configKey(config: AnalyzerConfig): string {
-  return JSON.stringify(config);
+/**
+ * A stable string identifying the settings that change analyzer state (stored with snapshots): the
+ * config, and with calibrated confidence the calibration model's id (`modelId`).
+ */
+export function configKey(config: AnalyzerConfig, modelId?: string): string {
+  const key = JSON.stringify(config);
+  return config.confidence === "probability" && modelId !== undefined ? `${key}#${modelId}` : key;
 }

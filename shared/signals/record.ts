@@ -19,6 +19,7 @@ export function signalRecord(s: Signal, symbol: string | null, interval: string 
     atr: s.atr,
     contributions: s.contributions,
     rationale: s.rationale,
+    evidence: s.evidence ?? null,
     patterns: s.patterns,
   };
 }

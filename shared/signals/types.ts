@@ -20,6 +20,22 @@ export interface Contribution {
   detail: string;
 }
 
+/**
+ * The evidence behind a signal, small enough to store as JSON: its setup class and that class's
+ * record over the train period, the calibration model that gave the probability, and the features
+ * the model read.
+ */
+export interface SignalEvidence {
+  /** Setup class: the leading pattern (`spring`, `upthrust`, `sos`, `sow`, `abc-long`, …). */
+  setup: string;
+  /** Id of the calibration model (e.g. "tp1-logistic-v3"). */
+  model: string;
+  /** The class's train-period record with the default settings: trades, TP1 rate, mean R. */
+  train: { n: number; tp1Rate: number | null; avgR: number | null };
+  /** Feature values at the signal bar (see shared/signals/calibration.ts). */
+  features: Record<string, number>;
+}
+
 /** A fused trading signal for the bar at `index`, known at that bar's close. */
 export interface Signal {
   /** Bar index within the analyzed stream (0 = first candle fed). */
@@ -33,13 +49,18 @@ export interface Signal {
   takeProfits: [number, number, number];
   /** Reward-to-risk ratio of TP1. */
   riskReward: number;
-  /** Fused confidence in [0, 1]. */
+  /**
+   * Confidence in [0, 1]: with the `confidence: "probability"` setting, the calibrated probability of
+   * reaching TP1 before the stop; with "score", the heuristic blend of the methods' confidences.
+   */
   confidence: number;
   /** ATR used for the levels. */
   atr: number;
   contributions: Contribution[];
   /** Human-readable rationale, one sentence per contributing method. */
   rationale: string;
+  /** Setup class, its train-period record and the model's features. */
+  evidence?: SignalEvidence;
   /** Pattern details behind the signal. */
   patterns: {
     elliott: ElliottCount | null;

@@ -4,6 +4,7 @@ import type { CandleSeries } from "../candles/types.ts";
 import { computeIndicators, INDICATOR_FIELDS, type IndicatorFrame } from "../indicators/set.ts";
 import { advance } from "./advance.ts";
 import { type AnalysisView, AnalyzerCore } from "./analyzer.ts";
+import { BUNDLED_CALIBRATION, type CalibrationModel } from "./calibration.ts";
 import { type AnalyzerConfig, DEFAULT_ANALYZER_CONFIG } from "./config.ts";
 import type { Signal } from "./types.ts";
 
@@ -14,11 +15,12 @@ import type { Signal } from "./types.ts";
 function runBatch(
   series: CandleSeries,
   config: AnalyzerConfig,
+  model: CalibrationModel,
   onSignal: (s: Signal) => void,
 ): { core: AnalyzerCore; frame: IndicatorFrame; last: Signal | null } {
   const ind = computeIndicators(series);
   const frame = {} as IndicatorFrame;
-  const core = new AnalyzerCore(config);
+  const core = new AnalyzerCore(config, undefined, model);
   let last: Signal | null = null;
   const { openTime, open, high, low, close, volume } = series;
   for (let i = 0; i < series.length; i++) {
@@ -40,8 +42,9 @@ function runBatch(
 export function analyzeWindow(
   series: CandleSeries,
   config: AnalyzerConfig = DEFAULT_ANALYZER_CONFIG,
+  model: CalibrationModel = BUNDLED_CALIBRATION,
 ): AnalysisView {
-  const { core, frame, last } = runBatch(series, config, () => {});
+  const { core, frame, last } = runBatch(series, config, model, () => {});
   return { signal: last, indicators: { ...frame }, ...core.view() };
 }
 
@@ -49,9 +52,10 @@ export function analyzeWindow(
 export function analyzeBatch(
   series: CandleSeries,
   config: AnalyzerConfig = DEFAULT_ANALYZER_CONFIG,
+  model: CalibrationModel = BUNDLED_CALIBRATION,
 ): Signal[] {
   const out: Signal[] = [];
-  runBatch(series, config, (s) => out.push(s));
+  runBatch(series, config, model, (s) => out.push(s));
   return out;
 }
 
@@ -59,6 +63,7 @@ export function analyzeBatch(
 export function analyzeSeries(
   series: CandleSeries,
   config: AnalyzerConfig = DEFAULT_ANALYZER_CONFIG,
+  model: CalibrationModel = BUNDLED_CALIBRATION,
 ): Signal[] {
-  return advance(null, series, config).signals;
+  return advance(null, series, config, model).signals;
 }

@@ -10,7 +10,13 @@ import {
 Deno.test("an empty config gives the documented defaults", () => {
   const c = parseAnalyzerConfig({});
   assertEquals(c, DEFAULT_ANALYZER_CONFIG);
-  assertEquals(c.minConfidence, 0.6);
+  assertEquals(c.minConfidence, 0);
+  assertEquals(c.confidence, "probability");
+  assertEquals(c.trendFilter, "htf");
+  assertEquals(c.htf, { factor: 4, fast: 20, slow: 50 });
+  assertEquals(c.stopMode, "structure");
+  assertEquals([c.stopBufferAtr, c.stopMinAtr, c.stopMaxAtr, c.stopMinPct], [0.25, 1, 4, 0]);
+  assertEquals([c.minRiskReward, c.requireFollowThrough], [0, false]);
   assertEquals(c.stopAtr, 2);
   assertEquals(c.takeProfitAtr, [4, 6, 8]);
   assertEquals(c.methods, { wyckoff: true, elliott: true, indicators: true });
@@ -35,6 +41,13 @@ const bad: [string, unknown, RegExp][] = [
   ["unknown method", { methods: { astrology: true } }, /methods/],
   ["unknown pivot option", { pivots: { nope: 1 } }, /pivots\.nope/],
   ["wrong pivot option type", { pivots: { mode: 3 } }, /pivots\.mode/],
+  ["unknown trend filter", { trendFilter: "moon" }, /trendFilter/],
+  ["HTF fast not below slow", { htf: { fast: 50, slow: 20 } }, /htf/],
+  ["HTF factor of 1", { htf: { factor: 1 } }, /htf\.factor/],
+  ["unknown stop mode", { stopMode: "hope" }, /stopMode/],
+  ["nearest stop beyond the farthest", { stopMinAtr: 5, stopMaxAtr: 4 }, /stopMinAtr/],
+  ["negative reward-to-risk", { minRiskReward: -1 }, /minRiskReward/],
+  ["unknown confidence kind", { confidence: "vibes" }, /confidence/],
 ];
 for (const [name, input, message] of bad) {
   Deno.test(`config rejects ${name} with a message naming the field`, () => {

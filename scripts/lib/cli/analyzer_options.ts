@@ -21,10 +21,12 @@ export const ANALYZER_OPTIONS = {
 /** Help text for {@link ANALYZER_OPTIONS}. */
 export const ANALYZER_HELP = `Analyzer settings:
   --config <file.json>      analyzer config (see README "Settings"); flags below override it
-  --min-confidence <0..1>   minimum fused confidence (default 0.6)
+  --min-confidence <0..1>   minimum confidence: the calibrated probability of reaching TP1
+                            (default 0 = no filter; a heuristic score with "confidence": "score")
   --min-agreeing <1..3>     methods that must agree (default 2)
   --cooldown <bars>         bars without a new signal after one (default 12)
-  --stop-atr <n>            stop-loss distance in ATRs (default 2)
+  --stop-atr <n>            stop-loss distance in ATRs (default 2; with the default structural
+                            stops only where no pattern level applies)
   --tp-atr <a,b,c>          take-profit distances in ATRs (default 4,6,8)
   --no-wyckoff | --no-elliott | --no-indicators   disable a method`;
 
