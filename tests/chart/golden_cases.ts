@@ -7,6 +7,7 @@
 import type { CandleSeries } from "../../shared/candles/types.ts";
 import type { ChartInput, ChartThemeName } from "../../shared/chart/types.ts";
 import { sliceSeries } from "../../shared/candles/series.ts";
+import { parseAnalyzerConfig } from "../../shared/signals/config.ts";
 import { analyzeSeries } from "../../shared/signals/window.ts";
 import { fixtureSeries } from "../support/fixtures.ts";
 
@@ -64,11 +65,22 @@ function scaled(s: CandleSeries, k: number): CandleSeries {
   return { ...s, open: m(s.open), high: m(s.high), low: m(s.low), close: m(s.close) };
 }
 
+/**
+ * The settings the cases were chosen with (the analyzer's defaults before issue 10: heuristic
+ * score, ATR stops, no trend filter), so the images keep showing the same signals.
+ */
+export const GOLDEN_CONFIG = parseAnalyzerConfig({
+  confidence: "score",
+  stopMode: "atr",
+  trendFilter: "off",
+  minConfidence: 0.6,
+});
+
 /** The chart input of a case: its fixture analyzed, the signal at `at`, candles up to it. */
 export function goldenInput(c: GoldenCase): ChartInput {
   const full = fixtureSeries(c.fixture);
   const series = c.scale ? scaled(full, c.scale) : full;
-  const signal = analyzeSeries(series).find((s) => s.time === c.at);
+  const signal = analyzeSeries(series, GOLDEN_CONFIG).find((s) => s.time === c.at);
   if (!signal) throw new Error(`${c.name}: no signal at ${new Date(c.at).toISOString()}`);
   return {
     symbol: c.symbol,

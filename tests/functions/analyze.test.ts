@@ -42,7 +42,7 @@ async function storedSignals(sql: Sql) {
   const rows = await sql<Record<string, unknown>[]>`
     select public.epoch_ms(open_time)::float8 as time, direction, entry, stop_loss as "stopLoss",
       jsonb_build_array(tp1, tp2, tp3) as "takeProfits", risk_reward as "riskReward", confidence, atr,
-      contributions, rationale, patterns
+      contributions, rationale, evidence, patterns
     from public.signals where symbol = ${SYMBOL} and timeframe = '1h' order by open_time`;
   return rows.map((r) => ({ ...r }));
 }
