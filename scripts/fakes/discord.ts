@@ -145,6 +145,10 @@ export interface FakeDiscord {
   interactionEdits: InteractionEdit[];
   /** Registered commands: "" = global, else by guild id. */
   commands: Map<string, FakeCommand[]>;
+  /** Gateway URL (`ws://127.0.0.1:<port>/gateway`): HELLO, IDENTIFY with the token, READY. */
+  gatewayUrl: string;
+  /** Tokens that identified on the gateway (Discord asks a bot to do so once before posting). */
+  identified: string[];
   /** Messages of one channel, oldest first. */
   channelMessages(channelId: string): FakeMessage[];
   /** Queues a fault for the next matching request(s). */
@@ -206,7 +210,7 @@ export function startFakeDiscord(opts: FakeDiscordOptions = {}): Promise<FakeDis
   let nextId = 500000000000000000n;
   const newId = () => String(nextId++);
 
-  const fake: Omit<FakeDiscord, "apiUrl" | "webhookUrl" | "close"> = {
+  const fake: Omit<FakeDiscord, "apiUrl" | "webhookUrl" | "gatewayUrl" | "close"> = {
     token,
     applicationId,
     channelId,
@@ -215,6 +219,7 @@ export function startFakeDiscord(opts: FakeDiscordOptions = {}): Promise<FakeDis
     violations: [],
     interactionEdits: [],
     commands: new Map(),
+    identified: [],
     channelMessages: (c) => fake.messages.filter((m) => m.channel_id === c),
     inject: (fault, match = {}) => faults.push({ fault, match, left: match.times ?? 1 }),
     clearFaults: () => void faults.splice(0),
@@ -559,10 +564,47 @@ export function startFakeDiscord(opts: FakeDiscordOptions = {}): Promise<FakeDis
     return discordError(404, 0, "404: Not Found", undefined, rl);
   };
 
+  /** The gateway handshake (Discord developer docs, "Gateway"): HELLO (op 10), IDENTIFY (op 2) → READY or close 4004. */
+  const gateway = (req: Request): Response => {
+    const { socket, response } = Deno.upgradeWebSocket(req);
+    socket.onopen = () =>
+      socket.send(JSON.stringify({ op: 10, d: { heartbeat_interval: 41250 }, s: null, t: null }));
+    socket.onmessage = (ev) => {
+      let msg: { op?: number; d?: { token?: string } };
+      try {
+        msg = JSON.parse(String(ev.data));
+      } catch {
+        socket.close(4002, "Decode error");
+        return;
+      }
+      if (msg.op === 1) socket.send(JSON.stringify({ op: 11 }));
+      else if (msg.op !== 2) socket.close(4003, "Not authenticated");
+      else if (msg.d?.token !== token) socket.close(4004, "Authentication failed");
+      else {
+        fake.identified.push(token);
+        socket.send(JSON.stringify({
+          op: 0,
+          s: 1,
+          t: "READY",
+          d: {
+            v: 10,
+            user: botUser,
+            guilds: [{ id: "1175928847299117000", unavailable: true }],
+            session_id: "s",
+          },
+        }));
+      }
+    };
+    return response;
+  };
+
   const server = Deno.serve(
     { hostname: opts.hostname ?? "127.0.0.1", port: opts.port ?? 0, onListen: () => {} },
     async (req) => {
       const url = new URL(req.url);
+      if (url.pathname === "/gateway" && req.headers.get("upgrade") === "websocket") {
+        return gateway(req);
+      }
       const m = /^\/api(?:\/v\d+)?(\/.*)$/.exec(url.pathname);
       const path = m ? m[1] : url.pathname;
       const rec: RecordedRequest = {
@@ -599,6 +641,7 @@ export function startFakeDiscord(opts: FakeDiscordOptions = {}): Promise<FakeDis
     ...fake,
     apiUrl: `${base}/v10`,
     webhookUrl: `${base}/webhooks/${webhooks[0].id}/${webhooks[0].token}`,
+    gatewayUrl: `ws://127.0.0.1:${port}/gateway`,
     close: async () => {
       for (const release of [...held]) release();
       await server.shutdown();

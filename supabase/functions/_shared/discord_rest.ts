@@ -90,11 +90,13 @@ export interface DiscordRestOptions {
 }
 
 /**
- * `Invalid Form Body (50035): embeds.0.description: Must be 4096 or fewer in length.` — Discord's
- * nested `errors` object flattened to its first three field paths.
+ * `400 Invalid Form Body (50035): embeds.0.description: Must be 4096 or fewer in length.` — the
+ * status, Discord's message and code, and its nested `errors` object flattened to the first three
+ * field paths (Discord's own messages such as `401: Unauthorized` already start with the status).
  */
 export function describeDiscordError(status: number, body: DiscordErrorBody | null): string {
-  const head = `${status} ${body?.message ?? "error"}${
+  const msg = body?.message ?? "error";
+  const head = `${msg.startsWith(`${status}`) ? msg : `${status} ${msg}`}${
     body?.code !== undefined && body.code !== 0 ? ` (${body.code})` : ""
   }`;
   const found: string[] = [];

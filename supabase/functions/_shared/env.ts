@@ -18,8 +18,8 @@ const postgresUrl = z.string().regex(
   "must be a postgres:// or postgresql:// connection string",
 );
 
-/** A Discord id (snowflake): 1–20 digits. */
-const snowflake = z.string().regex(/^[0-9]{1,20}$/, "must be a Discord id (1-20 digits)");
+/** A Discord id (snowflake): 17–20 digits without a leading zero (Discord API docs, "Snowflakes"). */
+const snowflake = z.string().regex(/^[1-9][0-9]{16,19}$/, "must be a Discord id (17-20 digits)");
 
 const intFrom = (min: number, max: number) =>
   z.string().regex(/^\d+$/, "must be a whole number").transform(Number).pipe(
@@ -98,4 +98,28 @@ export function describeEnvIssues(error: z.ZodError): string {
     const missing = i.code === "invalid_type" && /undefined/.test(i.message);
     return missing ? `${name} is required` : `${name} ${i.message.replace(/^Invalid input: /, "")}`;
   }).join("; ");
+}
+
+/** The settings `deno task register-commands` reads (a subset of the functions' settings). */
+export const RegisterEnvSchema = FunctionEnvSchema.pick({
+  DISCORD_APPLICATION_ID: true,
+  DISCORD_BOT_TOKEN: true,
+  DISCORD_API_URL: true,
+  DISCORD_TIMEOUT_MS: true,
+});
+
+/** Validated register-commands settings. */
+export type RegisterEnv = z.infer<typeof RegisterEnvSchema>;
+
+/** Parses the register-commands settings from `source` (default: the process environment); EnvError like {@link loadFunctionEnv}. */
+export function loadRegisterEnv(
+  source: Record<string, string | undefined> = processEnv(),
+): RegisterEnv {
+  const cleaned: Record<string, string> = {};
+  for (const [k, v] of Object.entries(source)) if (v !== undefined && v !== "") cleaned[k] = v;
+  const parsed = RegisterEnvSchema.safeParse(cleaned);
+  if (!parsed.success) {
+    throw new EnvError(`invalid environment: ${describeEnvIssues(parsed.error)}`);
+  }
+  return parsed.data;
 }

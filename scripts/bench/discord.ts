@@ -1,0 +1,230 @@
+/**
+ * Discord benchmark (prints figures; run by `deno task bench discord`), on a throwaway Postgres with
+ * a year of real BTCUSDT 1h candles and the fake Discord:
+ *   - discord-interactions answer time over HTTP (request signed beforehand; signature check,
+ *     validation, database and response included) per kind: PING, /help, /status, /lastsignal,
+ *     /subscribe, autocomplete, /backtest's deferred answer: p50 / p99 / max against Discord's 3 s;
+ *   - /backtest on a year of 1h candles: process CPU time (`process.cpuUsage`, user + system: what
+ *     counts against an Edge Function's 2 s CPU) and wall time of the analysis + simulation, and the
+ *     wall time of loading the candles;
+ *   - discord-notify: 50 cards through one sender run (fake Discord allowing 50 a second), ms per card.
+ * The load average is printed beside the figures: the machine is shared, wall times include waiting
+ * for a core.
+ */
+
+import process from "node:process";
+import { startTestDatabase } from "../db/harness.ts";
+import { startFakeDiscord } from "../fakes/discord.ts";
+import { handleDiscordInteractions } from "../../supabase/functions/discord-interactions/handler.ts";
+import {
+  backtestSeries,
+  MAX_WINDOW_BARS,
+  WARMUP_BARS,
+} from "../../supabase/functions/discord-interactions/commands/backtest.ts";
+import { runSender } from "../../supabase/functions/discord-notify/run.ts";
+import {
+  analyzerSettings,
+  ingestCandles,
+  loadCandles,
+} from "../../supabase/functions/_shared/db_api.ts";
+import { depsFromEnv } from "../../supabase/functions/_shared/deps.ts";
+import { loadFunctionEnv } from "../../supabase/functions/_shared/env.ts";
+import { fixtureCandles } from "../../tests/support/fixtures.ts";
+import { insertSignals, interactionKeys, signInteraction } from "../../tests/support/discord.ts";
+
+const RUNS = 200;
+
+function load(): string {
+  return Deno.loadavg().map((x) => x.toFixed(2)).join(" ");
+}
+
+function pct(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1)];
+}
+
+function figures(xs: number[]): string {
+  const s = [...xs].sort((a, b) => a - b);
+  return `p50 ${pct(s, 0.5).toFixed(1)} ms  p99 ${pct(s, 0.99).toFixed(1)} ms  max ${
+    s[s.length - 1].toFixed(1)
+  } ms  (n=${s.length})`;
+}
+
+function cpuMs(since: { user: number; system: number }): number {
+  const d = process.cpuUsage(since);
+  return (d.user + d.system) / 1000;
+}
+
+console.log(`load average before: ${load()}`);
+const db = await startTestDatabase({ log: () => {} });
+const fake = await startFakeDiscord({
+  limits: { "messages-create": { limit: 50, windowMs: 1000 } },
+});
+const keys = interactionKeys();
+const env = loadFunctionEnv({
+  SUPABASE_DB_URL: db.url,
+  LOG_LEVEL: "error",
+  DB_POOL_MAX: "4",
+  DISCORD_PUBLIC_KEY: keys.publicKey,
+  DISCORD_APPLICATION_ID: fake.applicationId,
+  DISCORD_API_URL: fake.apiUrl,
+  DISCORD_BOT_TOKEN: fake.token,
+  DISCORD_CHANNEL_ID: fake.channelId,
+});
+const deps = depsFromEnv(env, "bench");
+const server = Deno.serve(
+  { hostname: "127.0.0.1", port: 0, onListen: () => {} },
+  (req) => handleDiscordInteractions(req, deps),
+);
+const url = `http://127.0.0.1:${server.addr.port}/discord-interactions`;
+try {
+  const candles = fixtureCandles("BTCUSDT-1h-2024.json");
+  await ingestCandles(
+    deps.sql,
+    candles.map((candle) => ({ symbol: "BTCUSDT", interval: "1h", candle })),
+  );
+  await insertSignals(deps.sql, "BTCUSDT", [
+    { openTime: candles[candles.length - 1].openTime, notifyStatus: "skipped" },
+  ]);
+  console.log(
+    `${candles.length} BTCUSDT 1h candles stored (${
+      new Date(candles[0].openTime).toISOString().slice(0, 10)
+    } to ${new Date(candles[candles.length - 1].openTime).toISOString().slice(0, 10)})`,
+  );
+
+  let seq = 0;
+  const payload = (type: number, name?: string, options: unknown[] = []) =>
+    JSON.stringify(
+      type === 1 ? { type: 1, id: "1175928847299117003", application_id: fake.applicationId } : {
+        type,
+        id: String(1175928847299000000n + BigInt(++seq)),
+        application_id: fake.applicationId,
+        token: `bench-token-${seq}`,
+        member: { user: { id: String(80351110224678912n + BigInt(seq % 50)) } },
+        data: { id: "1175928847299117002", name, type: 1, options },
+      },
+    );
+  const sym = { name: "symbol", type: 3, value: "BTCUSDT" };
+  const kinds: [string, () => string][] = [
+    ["PING", () => payload(1)],
+    ["/help", () => payload(2, "help")],
+    ["/status", () => payload(2, "status")],
+    [
+      "/lastsignal",
+      () => payload(2, "lastsignal", [sym, { name: "timeframe", type: 3, value: "1h" }]),
+    ],
+    [
+      "/subscribe",
+      () => payload(2, "subscribe", [sym, { name: "min_confidence", type: 10, value: 0.7 }]),
+    ],
+    [
+      "autocomplete",
+      () => payload(4, "backtest", [{ name: "symbol", type: 3, value: "b", focused: true }]),
+    ],
+  ];
+  console.log(`\ninteractions answer time over HTTP (Discord allows 3,000 ms):`);
+  const all: number[] = [];
+  for (const [kind, make] of kinds) {
+    const reqs = Array.from({ length: RUNS }, () => {
+      const body = make();
+      return { body, headers: signInteraction(keys.secretKey, body) };
+    });
+    for (let i = 0; i < 10; i++) { // warm-up
+      await (await fetch(url, { method: "POST", headers: reqs[i].headers, body: reqs[i].body }))
+        .text();
+    }
+    const times: number[] = [];
+    for (const r of reqs) {
+      const t0 = performance.now();
+      const res = await fetch(url, { method: "POST", headers: r.headers, body: r.body });
+      await res.text();
+      times.push(performance.now() - t0);
+      if (res.status !== 200) throw new Error(`${kind}: status ${res.status}`);
+    }
+    all.push(...times);
+    console.log(`  ${kind.padEnd(13)} ${figures(times)}`);
+  }
+  const deferred: number[] = [];
+  for (let i = 0; i < 10; i++) {
+    const body = payload(2, "backtest", [sym, { name: "timeframe", type: 3, value: "1h" }, {
+      name: "days",
+      type: 4,
+      value: 30,
+    }]);
+    const headers = signInteraction(keys.secretKey, body);
+    const edits = fake.interactionEdits.length;
+    const t0 = performance.now();
+    const res = await fetch(url, { method: "POST", headers, body });
+    await res.text();
+    deferred.push(performance.now() - t0);
+    while (fake.interactionEdits.length === edits) await new Promise((r) => setTimeout(r, 20));
+  }
+  all.push(...deferred);
+  console.log(`  ${"/backtest".padEnd(13)} ${figures(deferred)}`);
+  console.log(`  ${"all".padEnd(13)} ${figures(all)}`);
+
+  console.log(
+    `\n/backtest on a year of 1h candles (Edge Function CPU budget: 2,000 ms per request):`,
+  );
+  const key = { symbol: "BTCUSDT", interval: "1h" as const };
+  const loads: number[] = [];
+  const loadCpu: number[] = [];
+  const cpu: number[] = [];
+  const wall: number[] = [];
+  let last = null;
+  const settings = await analyzerSettings(deps.sql);
+  for (let i = 0; i < 10; i++) {
+    const l0 = process.cpuUsage();
+    const t0 = performance.now();
+    const series = await loadCandles(deps.sql, key, null, MAX_WINDOW_BARS + WARMUP_BARS);
+    loads.push(performance.now() - t0);
+    loadCpu.push(cpuMs(l0));
+    const c0 = process.cpuUsage();
+    const t1 = performance.now();
+    last = backtestSeries(key, series, 365, settings);
+    wall.push(performance.now() - t1);
+    cpu.push(cpuMs(c0));
+  }
+  if (!last?.ok) throw new Error("the backtest did not run");
+  console.log(
+    `  ${last.bars} candles traded (+${WARMUP_BARS} warm-up), ${last.trades} trades, n=10 runs`,
+  );
+  console.log(`  analysis + simulation CPU   ${figures(cpu)}`);
+  console.log(`  analysis + simulation wall  ${figures(wall)}`);
+  console.log(`  loading the candles CPU     ${figures(loadCpu)} (JSON parsing here)`);
+  console.log(`  loading the candles wall    ${figures(loads)} (mostly the database)`);
+  console.log(`  (the first run includes compiling the analyzer: a cold function's worst case)`);
+
+  console.log(`\ndiscord-notify: 50 cards in one sender run (fake Discord: 50 a second)`);
+  await deps
+    .sql`update private.discord_state set sender = null, sender_until = null, rate_limits = '{}'`;
+  await deps
+    .sql`insert into public.symbols (symbol, base_asset, quote_asset, display_name, active, timeframes)
+    values ('BENCHUSDT', 'BENCH', 'USDT', 'BENCH', false, '{1h}') on conflict do nothing`;
+  await insertSignals(
+    deps.sql,
+    "BENCHUSDT",
+    Array.from({ length: 50 }, (_, i) => ({ openTime: Date.UTC(2024, 0, 1) + i * 3_600_000 })),
+  );
+  const c0 = process.cpuUsage();
+  const t0 = performance.now();
+  const report = await runSender(deps, {
+    budgetMs: 60_000,
+    batchSize: 5,
+    leaseSeconds: 120,
+    chart: null,
+  });
+  const ms = performance.now() - t0;
+  console.log(
+    `  ${report.sent} cards sent in ${ms.toFixed(0)} ms (${
+      (ms / report.sent).toFixed(1)
+    } ms a card wall, ${
+      (cpuMs(c0) / report.sent).toFixed(1)
+    } ms CPU), rate-limit violations: ${fake.violations.length}`,
+  );
+} finally {
+  await server.shutdown();
+  await deps.sql.end();
+  await fake.close();
+  await db.stop();
+}
+console.log(`\nload average after: ${load()}`);

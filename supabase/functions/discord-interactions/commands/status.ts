@@ -1,0 +1,92 @@
+/**
+ * `/status`: is the pipeline alive? The relay's heartbeat age and streams, the last candle and
+ * analysis of each tracked series, signals today and in 24 h, the Discord messages pending, retrying
+ * and given up, and whether Discord sending runs or was stopped by a 401/403 (and why).
+ */
+
+import { type StatusFigures, statusFigures } from "../../_shared/db_api.ts";
+import type { Deps } from "../../_shared/deps.ts";
+import type { Embed, EmbedField } from "../../_shared/discord_embed.ts";
+import { formatUtc } from "../../_shared/price_format.ts";
+import { embedReply } from "../responses.ts";
+
+/** `42 s`, `5 min`, `3 h`, `2 d` ago. */
+export function age(ms: number): string {
+  const s = Math.max(0, Math.round(ms / 1000));
+  if (s < 120) return `${s} s`;
+  if (s < 7200) return `${Math.round(s / 60)} min`;
+  if (s < 172_800) return `${Math.round(s / 3600)} h`;
+  return `${Math.round(s / 86_400)} d`;
+}
+
+function ago(t: number | null, now: number): string {
+  return t === null ? "never" : `${age(now - t)} ago`;
+}
+
+/** The /status embed for `f` at `now` (ms). */
+export function statusEmbed(f: StatusFigures, now: number): Embed {
+  const d = f.discord;
+  const sending = !d.sending
+    ? `⛔ STOPPED ${ago(d.stoppedAt, now)}: ${
+      d.stoppedReason ?? "refused"
+    }. Fix the Discord settings; sending resumes as soon as they change (a probe every 15 min)`
+    : d.mode === "unconfigured"
+    ? "not configured: messages stay queued (set DISCORD_BOT_TOKEN + DISCORD_CHANNEL_ID or DISCORD_WEBHOOK_URL)"
+    : `sending (${d.mode} mode), last post ${ago(d.lastSentAt, now)}`;
+  const relays = f.relays.length
+    ? f.relays.map((r) =>
+      `${r.relayId}: heartbeat ${
+        age(r.heartbeatAgeS * 1000)
+      } ago, ${r.streams} streams, last message ${ago(r.lastMessageAt, now)}`
+    ).join("\n")
+    : "no relay heartbeat (zero-server mode, or the relay is down)";
+  const series = f.series.length
+    ? f.series.map((s) => {
+      const behind = s.lastCandle !== null &&
+        (s.analyzedUntil === null || s.analyzedUntil < s.lastCandle);
+      return `${s.symbol} ${s.interval}: last candle ${
+        s.lastCandle === null ? "none" : `${formatUtc(s.lastCandle)} (${ago(s.lastCandle, now)})`
+      }${behind ? ", analysis behind" : ""}`;
+    }).join("\n")
+    : "no tracked series";
+  const fields: EmbedField[] = [
+    { name: "Relay", value: relays },
+    { name: "Series", value: series },
+    {
+      name: "Signals",
+      value: `${f.signalsToday} today (UTC), ${f.signals24h} in 24 h`,
+      inline: true,
+    },
+    {
+      name: "Discord messages",
+      value:
+        `${f.notificationsPending} pending, ${f.notificationsFailed} retrying, ${f.notificationsGivenUp} given up, ${f.notificationsSent24h} sent in 24 h`,
+      inline: true,
+    },
+    { name: "Discord sending", value: sending },
+  ];
+  if (f.lastRefusal) {
+    fields.push({
+      name: "Last refusal",
+      value: `${f.lastRefusal.kind} of signal #${f.lastRefusal.signalId}: ${
+        f.lastRefusal.error ?? "—"
+      }`,
+    });
+  }
+  fields.push({
+    name: "Gaps / database",
+    value: `${f.openGaps} open gaps · ${(f.databaseBytes / 1024 / 1024).toFixed(1)} MB`,
+    inline: true,
+  });
+  return {
+    title: d.sending ? "Status" : "Status: Discord sending stopped",
+    color: d.sending ? 0x3498db : 0xe74c3c,
+    fields,
+    timestamp: new Date(f.now || now).toISOString(),
+  };
+}
+
+/** Answers /status. */
+export async function statusCommand(deps: Deps): Promise<Response> {
+  return embedReply(statusEmbed(await statusFigures(deps.sql), deps.now()));
+}
