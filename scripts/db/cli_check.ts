@@ -5,13 +5,24 @@
  *   2. `supabase migration up --db-url` again (nothing left to apply),
  *   3. `supabase db lint --db-url --fail-on error`,
  *   4. every migration re-run once more over the applied schema (they are written to be re-runnable),
- *   5. `supabase db reset --db-url` (drops and re-applies migrations + seed).
+ *   5. `supabase db advisors --type all --level info` (Supabase's splinter lints): no ERROR or WARN
+ *      beyond the documented exclusions (scripts/db/advisors.ts), and no stale exclusion,
+ *   6. the advisors again after planting two defects (a public table anon reads without RLS, a
+ *      function with a mutable search_path): both must be reported, so the check can fail,
+ *   7. `supabase db reset --db-url` (drops and re-applies migrations + seed).
  * Prints one line per step (or one JSON object with `--json`); exit code 1 when a step failed.
  *
  * Usage: `deno task db:cli-check [--json]`
  */
 
+import { withSql } from "../lib/cli/database.ts";
 import { parseCli, repoRoot, runCli, UsageError } from "../lib/cli/run_cli.ts";
+import {
+  type AdvisorVerdict,
+  classifyFindings,
+  findingObject,
+  formatFindings,
+} from "./advisors.ts";
 import { startTestDatabase } from "./harness.ts";
 import { applyDatabase } from "./migrate.ts";
 
@@ -21,7 +32,9 @@ export const SUPABASE_CLI_VERSION = "2.117.0";
 const HELP = `usage: deno task db:cli-check [--json]
 Runs the Supabase CLI (supabase@${SUPABASE_CLI_VERSION}, installed into .cache/ on first use) against a fresh
 throwaway database: migration up (twice), db lint --fail-on error, every migration re-run over the
-applied schema, db reset. Needs Postgres binaries and npm. Exit code 1 when a step fails.
+applied schema, db advisors (splinter's lints; no ERROR or WARN beyond the documented exclusions),
+the advisors again on planted defects, db reset. Needs Postgres binaries and npm. Exit code 1 when a
+step fails.
   --json   one JSON object {steps: [{name, ok, detail}], failed} instead of text lines`;
 
 const ROOT = repoRoot();
@@ -62,7 +75,7 @@ export async function ensureSupabaseCli(log: (line: string) => void = () => {}):
   return CLI;
 }
 
-async function cli(args: string[]): Promise<{ ok: boolean; text: string }> {
+async function cli(args: string[]): Promise<{ ok: boolean; text: string; stdout: string }> {
   const out = await new Deno.Command(CLI, {
     args,
     cwd: ROOT,
@@ -70,8 +83,33 @@ async function cli(args: string[]): Promise<{ ok: boolean; text: string }> {
     stderr: "piped",
     env: { SUPABASE_TELEMETRY_DISABLED: "1", DO_NOT_TRACK: "1" },
   }).output();
-  const text = (new TextDecoder().decode(out.stdout) + new TextDecoder().decode(out.stderr)).trim();
-  return { ok: out.success, text };
+  const stdout = new TextDecoder().decode(out.stdout);
+  const text = (stdout + new TextDecoder().decode(out.stderr)).trim();
+  return { ok: out.success, text, stdout };
+}
+
+/** `supabase db advisors` (all lints, every level) on `url`, sorted by the project's exclusions. */
+async function advisors(url: string): Promise<AdvisorVerdict> {
+  const r = await cli([
+    "db",
+    "advisors",
+    "--db-url",
+    url,
+    "--type",
+    "all",
+    "--level",
+    "info",
+    "--fail-on",
+    "none",
+    "--output-format",
+    "json",
+  ]);
+  if (!r.ok) throw new Error(`supabase db advisors failed: ${r.text}`);
+  try {
+    return classifyFindings(JSON.parse(r.stdout));
+  } catch (e) {
+    throw new Error(`supabase db advisors: unreadable output (${(e as Error).message}): ${r.text}`);
+  }
 }
 
 /** One checked step. */
@@ -121,6 +159,46 @@ export async function runCliChecks(
       step("migrations and seed re-run over the applied schema", true);
     } catch (e) {
       step("migrations and seed re-run over the applied schema", false, (e as Error).message);
+    }
+    try {
+      const v = await advisors(url);
+      log(
+        `advisors: ${v.excluded.length} intended findings excluded, ${v.info.length} INFO, ` +
+          `${v.failing.length} ERROR/WARN`,
+      );
+      if (v.info.length) log(formatFindings(v.info));
+      step(
+        "supabase db advisors: no ERROR or WARN beyond the documented exclusions",
+        v.failing.length === 0 && v.stale.length === 0,
+        [
+          formatFindings(v.failing),
+          ...v.stale.map((s) => `stale exclusion (no such finding any more): ${s}`),
+        ].filter(Boolean).join("\n"),
+      );
+      await withSql(
+        db.url,
+        (sql) =>
+          sql.unsafe(`create table public.advisor_canary (id integer primary key);
+          grant select on public.advisor_canary to anon;
+          create function public.advisor_canary_fn() returns integer language sql as 'select 1';`),
+      );
+      const planted = await advisors(url);
+      const caught = (lint: string, object: string) =>
+        planted.failing.some((f) => f.name === lint && findingObject(f) === object);
+      const both = caught("rls_disabled_in_public", "public.advisor_canary") &&
+        caught("function_search_path_mutable", "public.advisor_canary_fn");
+      step(
+        "supabase db advisors report planted defects (anon reads a table without RLS; mutable search_path)",
+        both,
+        both ? "" : `reported instead:\n${formatFindings(planted.failing)}`,
+      );
+      await withSql(
+        db.url,
+        (sql) =>
+          sql.unsafe(`drop table public.advisor_canary; drop function public.advisor_canary_fn();`),
+      );
+    } catch (e) {
+      step("supabase db advisors", false, (e as Error).message);
     }
     const reset = await cli(["db", "reset", "--db-url", url, "--yes"]);
     step("supabase db reset", reset.ok, reset.ok ? "" : reset.text);
