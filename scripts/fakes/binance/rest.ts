@@ -35,7 +35,8 @@ export interface RestStats {
   requests: Record<string, number>;
   /** Answers per HTTP status. */
   statuses: Record<number, number>;
-  /** Requests that arrived while a 429/418 `Retry-After` was still running (a client hammering). */
+  /** Requests that arrived while a 429/418 `Retry-After` was still running (a client hammering);
+   * each was answered 429 again. */
   requestsDuringBan: number;
   /** Largest `limit` asked for. */
   maxLimitAsked: number;
@@ -117,7 +118,14 @@ export class FakeRest {
 
   #answer(req: Request, url: URL, name: string): Response {
     const now = this.#realNow();
-    if (now < this.#bannedUntil) this.stats.requestsDuringBan++;
+    if (now < this.#bannedUntil) {
+      // Binance answers 429 again while a Retry-After runs (and bans with 418 when it goes on).
+      this.stats.requestsDuringBan++;
+      const retry = Math.max(1, Math.ceil((this.#bannedUntil - now) / 1000));
+      return this.#json(429, { code: -1003, msg: "Too many requests; back off." }, {
+        "Retry-After": String(retry),
+      });
+    }
     if (this.region451) {
       return this.#json(451, {
         code: 0,
