@@ -6,6 +6,7 @@
  */
 
 import assert from "node:assert/strict";
+import { SeededRandom } from "../../shared/backtest/prng.ts";
 import { startFakeDiscord } from "../../scripts/fakes/discord.ts";
 import { isValid, validateMessage } from "../../scripts/fakes/discord/validate.ts";
 import type { CardSignal } from "../../supabase/functions/_shared/db_api.ts";
@@ -169,20 +170,9 @@ Deno.test("cards with extreme prices (1e-8, 1e6), long rationales and every opti
   assert.equal(formatPrice(1e6), "1000000.00");
 });
 
-/** A tiny deterministic generator (mulberry32), so a failure can be replayed. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 Deno.test("500 random cards and follow-ups (any strings, numbers, NaN, Infinity, missing fields) are all valid Discord messages", () => {
-  const r = rng(20261130);
+  const random = new SeededRandom(20261130);
+  const r = () => random.next();
   const pick = <T>(xs: readonly T[]) => xs[Math.floor(r() * xs.length)];
   const chars = ["a", "Z", " ", "\n", "é", "🚀", "𝔰", "\u0000", "*", "<@1>", "@everyone", "\\"];
   const text = (max: number) =>

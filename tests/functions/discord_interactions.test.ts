@@ -6,6 +6,7 @@
  */
 
 import assert from "node:assert/strict";
+import { SeededRandom } from "../../shared/backtest/prng.ts";
 import { startFakeDiscord } from "../../scripts/fakes/discord.ts";
 import { handleDiscordInteractions } from "../../supabase/functions/discord-interactions/handler.ts";
 import { ingestCandles } from "../../supabase/functions/_shared/db_api.ts";
@@ -435,24 +436,13 @@ Deno.test("an unknown command or another application's interaction is refused cl
   }
 });
 
-/** Deterministic generator (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 Deno.test("1,200 malformed or random bodies with valid signatures: never a 5xx, never a database change", async () => {
   const sql = connect();
   await resetDiscordState(sql);
   const fake = await startFakeDiscord();
   const { deps, server, send } = setup(sql, fake.apiUrl);
-  const r = rng(8);
+  const random = new SeededRandom(8);
+  const r = () => random.next();
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(r() * xs.length)];
   const junk = (): unknown =>
     pick([

@@ -82,9 +82,14 @@ export function processEnv(): Record<string, string> {
 export function loadFunctionEnv(
   source: Record<string, string | undefined> = processEnv(),
 ): FunctionEnv {
+  return parseEnv(FunctionEnvSchema, source);
+}
+
+/** `source` without unset and empty variables, parsed with `schema`; EnvError naming every bad one. */
+function parseEnv<T>(schema: z.ZodType<T>, source: Record<string, string | undefined>): T {
   const cleaned: Record<string, string> = {};
   for (const [k, v] of Object.entries(source)) if (v !== undefined && v !== "") cleaned[k] = v;
-  const parsed = FunctionEnvSchema.safeParse(cleaned);
+  const parsed = schema.safeParse(cleaned);
   if (!parsed.success) {
     throw new EnvError(`invalid environment: ${describeEnvIssues(parsed.error)}`);
   }
@@ -115,11 +120,5 @@ export type RegisterEnv = z.infer<typeof RegisterEnvSchema>;
 export function loadRegisterEnv(
   source: Record<string, string | undefined> = processEnv(),
 ): RegisterEnv {
-  const cleaned: Record<string, string> = {};
-  for (const [k, v] of Object.entries(source)) if (v !== undefined && v !== "") cleaned[k] = v;
-  const parsed = RegisterEnvSchema.safeParse(cleaned);
-  if (!parsed.success) {
-    throw new EnvError(`invalid environment: ${describeEnvIssues(parsed.error)}`);
-  }
-  return parsed.data;
+  return parseEnv(RegisterEnvSchema, source);
 }
