@@ -12,6 +12,8 @@ import { handleDiscordInteractions } from "../../supabase/functions/discord-inte
 import { ingestCandles } from "../../supabase/functions/_shared/db_api.ts";
 import type { Sql } from "../../supabase/functions/_shared/deps.ts";
 import { COMMANDS } from "../../supabase/functions/_shared/discord_commands.ts";
+import { statusEmbed } from "../../supabase/functions/discord-interactions/commands/status.ts";
+import { statusFigures } from "../../supabase/functions/_shared/db_api.ts";
 import { connect, withTestSymbol } from "../db/test_database.ts";
 import { serveHandler, testDeps } from "../support/function_deps.ts";
 import {
@@ -206,6 +208,9 @@ Deno.test("/help lists every command with its options; /status shows the pipelin
     assert.match(fields["Series"], /BTCUSDT 15m: last candle/);
     assert.match(fields["Signals"], /today \(UTC\), \d+ in 24 h/);
     assert.match(fields["Discord messages"], /\d+ pending, \d+ retrying, \d+ given up/);
+    assert.equal(fields["⚠ Warnings"], undefined, "no warning while all is well");
+    const warned = statusEmbed(await statusFigures(sql), Date.now(), ["sign-ups look open"]);
+    assert.equal(warned.fields?.find((f) => f.name === "⚠ Warnings")?.value, "sign-ups look open");
     await sql`select api.discord_sending_stop('card: 401: Unauthorized', 'cfg')`;
     const stopped = await send(interaction(2, "status"));
     assert.match(stopped.body.data?.embeds?.[0].title ?? "", /stopped/);

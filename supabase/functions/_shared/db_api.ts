@@ -757,3 +757,9 @@ export async function saveBacktest(sql: Sql, run: BacktestToSave): Promise<numbe
   }::text::jsonb) as id`;
   return Number(r.id);
 }
+
+/** `api.status_warnings()`: sentences about the deployment (open sign-ups, invalid settings); [] when none. */
+export async function statusWarnings(sql: Sql): Promise<string[]> {
+  const [r] = await sql<{ w: unknown }[]>`select api.status_warnings() as w`;
+  return Array.isArray(r?.w) ? r.w.map(String) : [];
+}

@@ -1,10 +1,12 @@
 /**
  * `/status`: is the pipeline alive? The relay's heartbeat age and streams, the last candle and
  * analysis of each tracked series, signals today and in 24 h, the Discord messages pending, retrying
- * and given up, and whether Discord sending runs or was stopped by a 401/403 (and why).
+ * and given up, whether Discord sending runs or was stopped by a 401/403 (and why), and the
+ * database's warnings about the deployment (`api.status_warnings()`: sign-ups that look open,
+ * invalid settings).
  */
 
-import { type StatusFigures, statusFigures } from "../../_shared/db_api.ts";
+import { type StatusFigures, statusFigures, statusWarnings } from "../../_shared/db_api.ts";
 import type { Deps } from "../../_shared/deps.ts";
 import type { Embed, EmbedField } from "../../_shared/discord_embed.ts";
 import { formatUtc } from "../../_shared/price_format.ts";
@@ -23,8 +25,12 @@ function ago(t: number | null, now: number): string {
   return t === null ? "never" : `${age(now - t)} ago`;
 }
 
-/** The /status embed for `f` at `now` (ms). */
-export function statusEmbed(f: StatusFigures, now: number): Embed {
+/** The /status embed for `f` at `now` (ms), with the deployment's `warnings` (open sign-ups, bad settings). */
+export function statusEmbed(
+  f: StatusFigures,
+  now: number,
+  warnings: readonly string[] = [],
+): Embed {
   const d = f.discord;
   const sending = !d.sending
     ? `⛔ STOPPED ${ago(d.stoppedAt, now)}: ${
@@ -73,6 +79,7 @@ export function statusEmbed(f: StatusFigures, now: number): Embed {
       }`,
     });
   }
+  if (warnings.length) fields.push({ name: "⚠ Warnings", value: warnings.join("\n") });
   fields.push({
     name: "Gaps / database",
     value: `${f.openGaps} open gaps · ${(f.databaseBytes / 1024 / 1024).toFixed(1)} MB`,
@@ -88,5 +95,9 @@ export function statusEmbed(f: StatusFigures, now: number): Embed {
 
 /** Answers /status. */
 export async function statusCommand(deps: Deps): Promise<Response> {
-  return embedReply(statusEmbed(await statusFigures(deps.sql), deps.now()));
+  const [figures, warnings] = await Promise.all([
+    statusFigures(deps.sql),
+    statusWarnings(deps.sql),
+  ]);
+  return embedReply(statusEmbed(figures, deps.now(), warnings));
 }
