@@ -396,7 +396,7 @@ export function startFakeDiscord(opts: FakeDiscordOptions = {}): Promise<FakeDis
         );
       }
     }
-    const decision = buckets.take(bucket, major);
+    const decision = buckets.take(bucket, major, needAuth);
     if (!decision.ok) {
       fake.violations.push(`${method} ${rec.path}: ${decision.reason}`);
       return json(429, {

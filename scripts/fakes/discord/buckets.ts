@@ -3,8 +3,9 @@
  * each route belongs to a bucket (named by `X-RateLimit-Bucket`), counted per major parameter
  * (channel, webhook), in fixed windows; every answer carries `X-RateLimit-Limit`, `-Remaining`,
  * `-Reset` (epoch seconds), `-Reset-After` (seconds) and `-Bucket`; a request beyond the bucket's
- * limit, beyond 50 requests in a second (global), or inside a scripted 429's retry_after is answered
- * 429 and counted as a violation: a client that honours the headers causes none.
+ * limit, beyond 50 bot requests in a second (global: interaction and webhook token routes do not
+ * count), or inside a scripted 429's retry_after is answered 429 and counted as a violation: a client
+ * that honours the headers causes none.
  */
 
 /** A bucket's limit: `limit` requests per `windowMs`. */
@@ -54,8 +55,12 @@ export class FakeBuckets {
     };
   }
 
-  /** Counts a request on `bucket`/`major` and says whether it is within the limits. */
-  take(bucket: string, major: string): BucketDecision {
+  /**
+   * Counts a request on `bucket`/`major` and says whether it is within the limits. `global`: the
+   * request counts toward the bot's 50 a second (bot-authenticated requests; interaction and webhook
+   * token routes do not).
+   */
+  take(bucket: string, major: string, global = true): BucketDecision {
     const now = this.now();
     const limit = this.limits[bucket] ?? { limit: 50, windowMs: 1000 };
     const key = `${bucket}:${major}`;
@@ -65,7 +70,7 @@ export class FakeBuckets {
       this.#windows.set(key, w);
     }
     this.#recent = this.#recent.filter((t) => t > now - 1000);
-    if (this.#globalBlock > now || this.#recent.length >= this.globalPerSecond) {
+    if (global && (this.#globalBlock > now || this.#recent.length >= this.globalPerSecond)) {
       const until = Math.max(this.#globalBlock, (this.#recent[0] ?? now) + 1000);
       return {
         ok: false,
@@ -78,7 +83,7 @@ export class FakeBuckets {
           : `more than ${this.globalPerSecond} requests in one second`,
       };
     }
-    this.#recent.push(now);
+    if (global) this.#recent.push(now);
     const blocked = this.#blocks.get(key) ?? 0;
     if (blocked > now) {
       return {

@@ -124,7 +124,9 @@ export class RateLimiter {
   #buckets = new Map<string, Bucket>();
   #inFlight = new Set<string>();
   #globalUntil = 0;
-  #recent: number[] = [];
+  /** Times of the requests of the last second: when sent, then when answered (the later, safer one). */
+  #recent: { t: number }[] = [];
+  #pending = new Map<string, { t: number }>();
   readonly clock: Clock;
   readonly perSecond: number;
 
@@ -147,8 +149,10 @@ export class RateLimiter {
   delayFor(route: Route): number {
     const now = this.clock.now();
     let wait = Math.max(0, this.#globalUntil - now);
-    this.#recent = this.#recent.filter((t) => t > now - 1000);
-    if (this.#recent.length >= this.perSecond) wait = Math.max(wait, this.#recent[0] + 1000 - now);
+    this.#recent = this.#recent.filter((r) => r.t > now - 1000);
+    if (this.#recent.length >= this.perSecond) {
+      wait = Math.max(wait, Math.min(...this.#recent.map((r) => r.t)) + 1000 - now);
+    }
     const key = this.#key(route);
     const b = key === null ? undefined : this.#buckets.get(key);
     if (b && b.remaining <= 0 && b.resetAt > now) wait = Math.max(wait, b.resetAt - now);
@@ -170,7 +174,9 @@ export class RateLimiter {
       await this.clock.sleep(wait);
     }
     const now = this.clock.now();
-    this.#recent.push(now);
+    const sent = { t: now };
+    this.#recent.push(sent);
+    this.#pending.set(route.template, sent);
     const key = this.#key(route);
     const b = key === null ? undefined : this.#buckets.get(key);
     if (b) {
@@ -187,7 +193,7 @@ export class RateLimiter {
     body429?: { retryAfterS: number; global: boolean },
   ) {
     const now = this.clock.now();
-    this.#inFlight.delete(route.template);
+    this.#answered(route, now);
     if (h.bucket) this.#routes.set(route.template, h.bucket);
     const key = this.#key(route);
     if (key !== null && h.remaining !== null && h.resetAfterS !== null) {
@@ -216,7 +222,18 @@ export class RateLimiter {
 
   /** Forgets a request that got no answer (network error or timeout). */
   abandon(route: Route): void {
+    this.#answered(route, this.clock.now());
+  }
+
+  /**
+   * A request on `route` ended at `now`: Discord received it at some time before, so counting it in
+   * the global second from now on errs on the safe side (network delays vary).
+   */
+  #answered(route: Route, now: number): void {
     this.#inFlight.delete(route.template);
+    const sent = this.#pending.get(route.template);
+    if (sent) sent.t = now;
+    this.#pending.delete(route.template);
   }
 
   /** The state to carry to the next run (windows that already ended are dropped). */
