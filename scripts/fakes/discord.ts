@@ -15,8 +15,8 @@
  *     `retry_after` and the global flag; such 429s are recorded as violations (a client that honours
  *     the headers causes none).
  * Scripted faults ({@link FakeDiscord.inject}) answer the next matching requests with a 5xx, 401,
- * 403, 400, a 429 (bucket or global, with retry_after), or "lose" the answer: the request is carried
- * out, then the answer is withheld until the client gives up.
+ * 403, 400, a 429 (bucket or global, with retry_after), a slow answer, or "lose" the answer: the
+ * request is carried out, then the answer is withheld until the client gives up.
  *
  * It shares no code with the client it tests (no import from supabase/functions/).
  *
@@ -80,7 +80,8 @@ export type Fault =
   | { status: 403; code?: number; message?: string }
   | { status: 400 | 404; code?: number; message?: string }
   | { rateLimit: { retryAfter: number; global?: boolean; scope?: "user" | "shared" } }
-  | { lose: true };
+  | { lose: true }
+  | { delayMs: number };
 
 /** Which requests a fault applies to. */
 export interface FaultMatch {
@@ -366,6 +367,7 @@ export function startFakeDiscord(opts: FakeDiscordOptions = {}): Promise<FakeDis
     let lose = false;
     if (fault) {
       if ("lose" in fault) lose = true;
+      else if ("delayMs" in fault) await new Promise((r) => setTimeout(r, fault.delayMs));
       else if ("rateLimit" in fault) {
         const { retryAfter, global = false, scope = "user" } = fault.rateLimit;
         buckets.block(bucket, major, retryAfter, global);

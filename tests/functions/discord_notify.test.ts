@@ -243,6 +243,35 @@ Deno.test("two concurrent sweeps never double-post, and a crashed sender's lease
   }
 });
 
+Deno.test("two senders running at once (a slow run whose sender lease ran out) never post the same message", async () => {
+  const sql = connect(8);
+  await resetDiscordState(sql);
+  const fake = await startFakeDiscord({
+    limits: { "messages-create": { limit: 50, windowMs: 1000 } },
+  });
+  fake.inject({ delayMs: 150 }, { method: "POST", times: 100 });
+  const deps = testDeps(sql, { env: botEnv(fake) });
+  try {
+    await withTestSymbol(sql, SYMBOL, async () => {
+      await insertSignals(sql, SYMBOL, hourTimes(12).map((openTime) => ({ openTime })));
+      const slow = runSender(deps, { ...fast, batchSize: 3 });
+      await waitFor("the first run to start posting", () => fake.requests.length > 0);
+      // Its sender lease ends while it still works (as after a long stall): a second run takes over.
+      await sql`update private.discord_state set sender_until = now() - interval '1 second'`;
+      const second = runSender(deps, { ...fast, batchSize: 3 });
+      const [a, b] = await Promise.all([slow, second]);
+      assert.ok(a.sent > 0 && b.sent > 0, `both sent (${a.sent} + ${b.sent})`);
+      assert.equal(a.sent + b.sent, 12);
+      const posted = messagesAbout(fake, SYMBOL);
+      assert.equal(posted.length, 12);
+      assert.equal(new Set(posted.map((m) => m.nonce)).size, 12, "no message twice");
+    });
+  } finally {
+    await fake.close();
+    await sql.end();
+  }
+});
+
 Deno.test("each follow-up is posted once, as a reply to the card, and the card's status line is edited", async () => {
   const sql = connect();
   await resetDiscordState(sql);
