@@ -22,6 +22,8 @@ export interface TestDatabase {
   pgTap: boolean;
   /** Stops the cluster and deletes its files. */
   stop(): Promise<void>;
+  /** Restarts the server (fast shutdown: open connections are cut), keeping its data. */
+  restart(): Promise<void>;
 }
 
 /** Options for {@link startTestDatabase}. */
@@ -82,6 +84,7 @@ export async function startTestDatabase(opts: StartOptions = {}): Promise<TestDa
     pgCron: false,
     pgTap: false,
     stop: cluster.stop,
+    restart: cluster.restart,
   };
   try {
     const sql = postgres(url, { max: 1, onnotice: () => {} });
@@ -152,6 +155,7 @@ export function countTap(text: string, success: boolean): { passed: number; fail
 
 interface Cluster {
   stop(): Promise<void>;
+  restart(): Promise<void>;
   cronLoaded: boolean;
 }
 
@@ -208,6 +212,21 @@ async function startSystemCluster(
   let stopped = false;
   return {
     cronLoaded,
+    restart: async () => {
+      if (stopped) throw new Error("the cluster is stopped");
+      await run("pg_ctl", [
+        "-D",
+        data,
+        "-l",
+        `${dir}/server.log`,
+        "-m",
+        "fast",
+        "-w",
+        "-t",
+        "30",
+        "restart",
+      ]);
+    },
     stop: async () => {
       if (stopped) return;
       stopped = true;

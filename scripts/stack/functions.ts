@@ -92,11 +92,28 @@ async function pipeLines(stream: ReadableStream<Uint8Array>, onLine: (line: stri
   if (rest.trim()) onLine(rest);
 }
 
+/**
+ * A scripted network fault on one function's route, applied to every `every`-th request (tests):
+ * `refuse` answers `status` without calling the function (a wake-up lost on the way: the function
+ * never runs); `fail-after` calls it and answers `status` instead of its answer (the work is done, the
+ * answer is lost); `slow` calls it only after `delayMs` (past pg_net's timeout).
+ */
+export interface GatewayFault {
+  mode: "refuse" | "fail-after" | "slow";
+  every: number;
+  status?: number;
+  delayMs?: number;
+}
+
 /** The gateway in front of the function processes. */
 export interface FunctionsGateway {
   /** `http://127.0.0.1:<port>/functions/v1` */
   functionsUrl: string;
   port: number;
+  /** Faults by function name (tests); empty by default. */
+  faults: Map<string, GatewayFault>;
+  /** Requests per function name, and how many met a fault. */
+  requests: Map<string, { total: number; faulted: number }>;
   stop(): Promise<void>;
 }
 
@@ -109,20 +126,44 @@ export function startGateway(
   port: number,
 ): FunctionsGateway {
   const byName = new Map(functions.map((f) => [f.name, f]));
+  const faults = new Map<string, GatewayFault>();
+  const requests = new Map<string, { total: number; faulted: number }>();
   const server = Deno.serve({ hostname: "127.0.0.1", port, onListen: () => {} }, async (req) => {
     const url = new URL(req.url);
     const m = /^\/functions\/v1\/([a-z0-9_-]+)(\/.*)?$/.exec(url.pathname);
     const fn = m ? byName.get(m[1]) : undefined;
-    if (!fn) {
+    if (!m || !fn) {
       return Response.json({ error: `no function at ${url.pathname}` }, { status: 404 });
     }
+    const count = requests.get(fn.name) ?? { total: 0, faulted: 0 };
+    requests.set(fn.name, count);
+    count.total++;
+    const fault = faults.get(fn.name);
+    const hit = fault !== undefined && count.total % fault.every === 0;
+    if (hit) count.faulted++;
+    if (hit && fault.mode === "refuse") {
+      await req.body?.cancel();
+      return Response.json({ error: "fault injected: request refused" }, {
+        status: fault.status ?? 503,
+      });
+    }
+    if (hit && fault.mode === "slow") {
+      await new Promise((r) => setTimeout(r, fault.delayMs ?? 10_000));
+    }
     try {
-      return await fetch(`${fn.url}/${m![1]}${m![2] ?? ""}${url.search}`, {
+      const res = await fetch(`${fn.url}/${m[1]}${m[2] ?? ""}${url.search}`, {
         method: req.method,
         headers: req.headers,
         body: req.body,
         redirect: "manual",
       });
+      if (hit && fault.mode === "fail-after") {
+        await res.body?.cancel();
+        return Response.json({ error: "fault injected: answer lost" }, {
+          status: fault.status ?? 500,
+        });
+      }
+      return res;
     } catch (e) {
       return Response.json(
         { error: `function ${fn.name} is unreachable: ${(e as Error).message}` },
@@ -136,6 +177,8 @@ export function startGateway(
   return {
     port: actual,
     functionsUrl: `http://127.0.0.1:${actual}/functions/v1`,
+    faults,
+    requests,
     stop: () => server.shutdown(),
   };
 }

@@ -50,11 +50,15 @@ export interface Stack {
   /** `http://127.0.0.1:<port>/functions/v1` */
   functionsUrl: string;
   functions: FunctionProcess[];
+  /** The gateway (its `faults` let tests break a function's route at the network boundary). */
+  gateway: FunctionsGateway;
   dispatcher: NetDispatcher;
   /** The job runner, or null where pg_cron runs the jobs. */
   jobs: JobRunner | null;
   /** Signals reported so far. */
   signals: number;
+  /** Restarts the throwaway database server (tests: connections are cut, data kept). */
+  restartDatabase(): Promise<void>;
   /** Stops everything started, in reverse order; the throwaway database is deleted. */
   stop(): Promise<void>;
 }
@@ -75,11 +79,13 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
   };
   try {
     let dbUrl = opts.dbUrl;
+    let restartDatabase = (): Promise<void> => Promise.reject(new Error("not a throwaway database"));
     if (!dbUrl) {
       log({ level: "info", msg: "starting a throwaway Postgres" });
       const db = await startTestDatabase({ durable: false });
       stops.push(() => db.stop());
       dbUrl = db.url;
+      restartDatabase = () => db.restart();
     } else {
       await applyDatabase(dbUrl, { root: opts.root, seed: true });
     }
@@ -145,9 +151,11 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       sql,
       functionsUrl: gateway.functionsUrl,
       functions,
+      gateway,
       dispatcher,
       jobs,
       signals: 0,
+      restartDatabase,
       stop: stopAll,
     };
     const [{ last }] = await sql`select coalesce(max(id), 0)::bigint as last from public.signals`;

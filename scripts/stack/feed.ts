@@ -1,0 +1,193 @@
+/**
+ * The data feed of the local stack: the relay (scripts/relay/relay.ts) streaming from live Binance,
+ * or from the local fake Binance (scripts/fakes/binance.ts) replaying kline files on a virtual clock
+ * through the same WebSocket and REST wire formats.
+ */
+
+import type postgres from "postgres";
+import type { LoadedKlines } from "../lib/klines/load_klines.ts";
+import type { Logger } from "../lib/cli/log.ts";
+import {
+  type FakeBinance,
+  type KlineRow,
+  type ReplaySeries,
+  type ReplaySpeed,
+  startFakeBinance,
+} from "../fakes/binance.ts";
+import { type Relay, startRelay } from "../relay/relay.ts";
+import { INTERVAL_MS } from "../../shared/candles/intervals.ts";
+import { seriesHeads, type SeriesKey } from "../../supabase/functions/_shared/db_api.ts";
+
+/** Binance's market-data REST address, probed to decide between live and replay. */
+export const BINANCE_PING_URL = "https://data-api.binance.vision/api/v3/ping";
+
+/** True when Binance's market-data API answers within `timeoutMs`. */
+export async function binanceReachable(timeoutMs = 3000): Promise<boolean> {
+  try {
+    const res = await fetch(BINANCE_PING_URL, { signal: AbortSignal.timeout(timeoutMs) });
+    await res.body?.cancel();
+    return res.ok;
+  } catch {
+    return false;
+  }
+}
+
+/** A loaded kline file as the fake replays it: REST rows, decimals as the shortest exact strings. */
+export function replaySeries(k: LoadedKlines): ReplaySeries {
+  if (!k.symbol || !k.interval) {
+    throw new Error(
+      `${k.path}: cannot tell symbol and interval (name the file SYMBOL-interval-….json)`,
+    );
+  }
+  const step = INTERVAL_MS[k.interval];
+  const rows: KlineRow[] = k.candles.map((c) => [
+    c.openTime,
+    String(c.open),
+    String(c.high),
+    String(c.low),
+    String(c.close),
+    String(c.volume),
+    c.closeTime ?? c.openTime + step - 1,
+    String(c.quoteVolume ?? 0),
+    c.trades ?? 0,
+    String(c.takerBuyBase ?? 0),
+    String(c.takerBuyQuote ?? 0),
+    "0",
+  ]);
+  return { symbol: k.symbol, interval: k.interval, rows };
+}
+
+/**
+ * Makes the replayed series the tracked ones: each symbol exists and is active with exactly the
+ * replayed timeframes; with `exclusive`, every other symbol is deactivated (a throwaway database).
+ */
+export async function trackReplayedSeries(
+  sql: postgres.Sql,
+  series: readonly SeriesKey[],
+  exclusive: boolean,
+): Promise<void> {
+  const bySymbol = new Map<string, string[]>();
+  for (const s of series) bySymbol.set(s.symbol, [...(bySymbol.get(s.symbol) ?? []), s.interval]);
+  await sql.begin(async (tx) => {
+    if (exclusive) await tx`update public.symbols set active = false`;
+    for (const [symbol, tfs] of bySymbol) {
+      const quote = ["USDT", "USDC", "FDUSD", "BTC", "ETH", "BNB", "EUR"].find((q) =>
+        symbol.endsWith(q) && symbol !== q
+      ) ??
+        "";
+      const base = quote ? symbol.slice(0, -quote.length) : symbol;
+      await tx`insert into public.symbols (symbol, base_asset, quote_asset, display_name, active, timeframes)
+        values (${symbol}, ${base}, ${quote || "?"}, ${
+        quote ? `${base}/${quote}` : symbol
+      }, true, ${tfs})
+        on conflict (symbol) do update set active = true,
+          timeframes = case when ${exclusive} then excluded.timeframes
+            else (select array_agg(distinct t) from unnest(public.symbols.timeframes || excluded.timeframes) t) end`;
+    }
+  });
+}
+
+/** A running feed. */
+export interface Feed {
+  kind: "live" | "replay";
+  relay: Relay;
+  /** The fake Binance of a replay. */
+  fake: FakeBinance | null;
+  /** The replayed series and their last open time (ms). */
+  replayed: { key: SeriesKey; lastOpenTime: number; candles: number }[];
+  stop(): Promise<void>;
+}
+
+/** Starts a replay of `series` at `speed` through the fake Binance and the relay. */
+export async function startReplayFeed(
+  sql: postgres.Sql,
+  series: readonly ReplaySeries[],
+  speed: ReplaySpeed,
+  log: Logger,
+): Promise<Feed> {
+  const fake = await startFakeBinance({ series: [...series], speed });
+  const keys = series.map((s) => ({
+    symbol: s.symbol,
+    interval: s.interval as SeriesKey["interval"],
+  }));
+  let relay: Relay;
+  try {
+    relay = await startRelay({
+      sql,
+      series: keys,
+      wsUrl: fake.wsUrl,
+      restUrl: fake.restUrl,
+      log,
+      relayId: "replay",
+    });
+  } catch (e) {
+    await fake.close();
+    throw e;
+  }
+  return {
+    kind: "replay",
+    relay,
+    fake,
+    replayed: series.map((s) => ({
+      key: { symbol: s.symbol, interval: s.interval as SeriesKey["interval"] },
+      lastOpenTime: s.rows[s.rows.length - 1][0],
+      candles: s.rows.length,
+    })),
+    stop: async () => {
+      await relay.stop();
+      await fake.close();
+    },
+  };
+}
+
+/** Starts the relay against live Binance for the tracked series. */
+export async function startLiveFeed(sql: postgres.Sql, log: Logger): Promise<Feed> {
+  const relay = await startRelay({ sql, log, relayId: "local" });
+  return {
+    kind: "live",
+    relay,
+    fake: null,
+    replayed: [],
+    stop: async () => void (await relay.stop()),
+  };
+}
+
+/** A series a replay must deliver completely, and its last open time (ms). */
+export interface ExpectedSeries {
+  key: SeriesKey;
+  lastOpenTime: number;
+}
+
+/**
+ * Resolves once every expected series is stored and analysed up to its last candle, the pg_net queue
+ * is empty and the feed is idle (after `finished`, when given). While waiting it runs the analyze
+ * sweep (what the minute job does) every `sweepEveryMs`, so a lost wake-up does not hold a replay
+ * for a minute. Rejects after `timeoutMs`.
+ */
+export async function waitCaughtUp(
+  sql: postgres.Sql,
+  feed: { replayed: readonly ExpectedSeries[]; fake: FakeBinance | null; relay: Relay | null },
+  opts: { sweepEveryMs?: number; timeoutMs?: number } = {},
+): Promise<void> {
+  const start = Date.now();
+  const timeout = opts.timeoutMs ?? Infinity;
+  if (feed.fake) await feed.fake.finished;
+  let lastSweep = Date.now();
+  for (;;) {
+    const heads = await seriesHeads(sql, feed.replayed.map((r) => r.key));
+    const done = feed.replayed.every((r) => {
+      const h = heads.find((x) => x.symbol === r.key.symbol && x.interval === r.key.interval);
+      return h?.lastOpenTime === r.lastOpenTime && h.analyzedOpenTime === r.lastOpenTime;
+    });
+    const [{ queued }] = await sql`select count(*)::int as queued from net.http_request_queue`;
+    if (done && queued === 0 && (feed.relay?.idle() ?? true)) return;
+    if (Date.now() - start > timeout) {
+      throw new Error(`not caught up after ${timeout} ms: ${JSON.stringify(heads)}`);
+    }
+    if (Date.now() - lastSweep >= (opts.sweepEveryMs ?? 2000)) {
+      lastSweep = Date.now();
+      await sql`select private.sweep_analysis()`;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}

@@ -1,0 +1,252 @@
+/**
+ * The live pipeline end to end, with real parts only: a Postgres with the migrations, the Edge
+ * Function bundles in their own processes behind the gateway, the pg_net dispatcher, the relay, and
+ * the fake Binance speaking Binance's wire formats. Whatever goes wrong on the way (dropped sockets,
+ * duplicate and out-of-order messages, REST 429/418, a killed relay, a database restart, failing,
+ * slow or lost function calls), the end state is the same: the candles table equals the source
+ * exactly and the signals table equals what the offline `signals` CLI prints for the same files.
+ */
+
+import assert from "node:assert/strict";
+import { parseRestKlines } from "../../shared/candles/rest_klines.ts";
+import { seriesFromCandles } from "../../shared/candles/series.ts";
+import type { Interval } from "../../shared/candles/intervals.ts";
+import { signalRecord } from "../../shared/signals/record.ts";
+import { analyzeSeries } from "../../shared/signals/window.ts";
+import type { ReplaySeries, ReplaySpeed } from "../../scripts/fakes/binance.ts";
+import { startFakeBinance } from "../../scripts/fakes/binance.ts";
+import { signalsAfter } from "../../scripts/lib/report/signal_preview.ts";
+import type { LogEntry } from "../../scripts/lib/cli/log.ts";
+import { startReplayFeed, trackReplayedSeries, waitCaughtUp } from "../../scripts/stack/feed.ts";
+import { type Stack, startStack } from "../../scripts/stack/stack.ts";
+import { fixtureRows } from "../support/fixtures.ts";
+
+const root = new URL("../../", import.meta.url).pathname;
+
+function series(file: string, from = 0, to?: number): ReplaySeries {
+  const [symbol, interval] = file.split("-");
+  return { symbol, interval, rows: (fixtureRows(file) as never[]).slice(from, to) };
+}
+
+const BTC15 = () => series("BTCUSDT-15m-2025W02-W07.json");
+const BTC1H = () => series("BTCUSDT-1h-2025W02-W07.json");
+
+/** The offline CLI's signal records for a replayed series (JSON-normalised). */
+function offlineSignals(s: ReplaySeries) {
+  const candles = parseRestKlines(s.rows);
+  return analyzeSeries(seriesFromCandles(candles)).map((g) =>
+    JSON.parse(JSON.stringify(signalRecord(g, s.symbol, s.interval)))
+  );
+}
+
+/** Checks the end state: candles equal the source, signals equal the offline CLI's, nothing twice. */
+async function assertEndState(stack: Stack, replayed: readonly ReplaySeries[]): Promise<void> {
+  for (const s of replayed) {
+    const stored = await stack.sql<Record<string, number>[]>`
+      select public.epoch_ms(open_time)::float8 as "openTime", open, high, low, close, volume,
+        public.epoch_ms(close_time)::float8 as "closeTime", quote_volume as "quoteVolume",
+        trades::float8 as trades, taker_buy_base as "takerBuyBase", taker_buy_quote as "takerBuyQuote"
+      from public.candles where symbol = ${s.symbol} and timeframe = ${s.interval} order by open_time`;
+    const source = parseRestKlines(s.rows);
+    assert.equal(stored.length, source.length, `${s.symbol} ${s.interval}: candle count`);
+    assert.deepEqual(
+      stored.map((r) => ({ ...r })),
+      source,
+      `${s.symbol} ${s.interval}: candles equal the source`,
+    );
+  }
+  const live = (await signalsAfter(stack.sql, 0, 100_000)).map(({ id: _id, ...rest }) => rest);
+  const offline = replayed.flatMap(offlineSignals);
+  const key = (r: { symbol: string; interval: string; openTime: number }) =>
+    `${r.symbol} ${r.interval} ${r.openTime}`;
+  assert.equal(new Set(live.map(key)).size, live.length, "no signal stored twice");
+  const byKey = (rows: { symbol: string; interval: string; openTime: number }[]) =>
+    [...rows].sort((a, b) => key(a) < key(b) ? -1 : 1);
+  assert.deepEqual(byKey(live), byKey(offline), "signals equal the offline CLI's");
+}
+
+interface Run {
+  stack: Stack;
+  logs: LogEntry[];
+}
+
+/** Starts a stack on a throwaway database with `replayed` as its tracked series. */
+async function stackFor(replayed: readonly ReplaySeries[]): Promise<Run> {
+  const logs: LogEntry[] = [];
+  const stack = await startStack({
+    root,
+    port: 0,
+    postLateSignals: true,
+    log: (e) => logs.push(e),
+  });
+  await trackReplayedSeries(
+    stack.sql,
+    replayed.map((s) => ({ symbol: s.symbol, interval: s.interval as Interval })),
+    true,
+  );
+  return { stack, logs };
+}
+
+/** Replays through the stack's relay (in process) and waits until everything is analysed. */
+async function replay(
+  run: Run,
+  replayed: readonly ReplaySeries[],
+  speed: ReplaySpeed,
+  during?: (feed: Awaited<ReturnType<typeof startReplayFeed>>) => Promise<void> | void,
+): Promise<void> {
+  const feed = await startReplayFeed(run.stack.sql, replayed, speed, (e) => run.logs.push(e));
+  try {
+    await during?.(feed);
+    await waitCaughtUp(run.stack.sql, feed, { timeoutMs: 240_000 });
+  } finally {
+    await feed.stop();
+  }
+}
+
+Deno.test("happy path: 3 symbols × 2 intervals replayed; candles equal the source, signals equal the offline CLI", async () => {
+  const replayed = ["BTCUSDT", "ETHUSDT", "SOLUSDT"].flatMap((s) => [
+    series(`${s}-15m-2025W02-W07.json`),
+    series(`${s}-1h-2025W02-W07.json`),
+  ]);
+  const run = await stackFor(replayed);
+  try {
+    await replay(run, replayed, "max");
+    await assertEndState(run.stack, replayed);
+    const [{ n }] = await run.stack
+      .sql`select count(*)::int as n from net._http_response where status_code <> 200 and status_code <> 404`;
+    assert.equal(n, 0, "every wake-up was answered 200 (discord-notify may not exist yet: 404)");
+  } finally {
+    await run.stack.stop();
+  }
+});
+
+Deno.test("stream faults: dropped sockets, duplicate, swapped and late messages, REST 429 and 418 change nothing", async () => {
+  const replayed = [BTC15(), BTC1H()];
+  const run = await stackFor(replayed);
+  try {
+    await replay(run, replayed, "max", (feed) => {
+      const f = feed.fake!;
+      f.faults.dropEvery = 400;
+      f.faults.duplicateEvery = 7;
+      f.faults.swapEvery = 11;
+      f.faults.lateEvery = 13;
+      f.faults.lateMs = 150;
+      f.rest.faults.push({ status: 429, retryAfterSeconds: 1, path: "klines" }, {
+        status: 418,
+        retryAfterSeconds: 1,
+        path: "klines",
+      });
+    });
+    await assertEndState(run.stack, replayed);
+  } finally {
+    await run.stack.stop();
+  }
+});
+
+Deno.test("function faults: analyze answering 500 after its work, or never reached: the sweep recovers everything", async () => {
+  const replayed = [BTC15(), BTC1H()];
+  const run = await stackFor(replayed);
+  try {
+    await replay(run, replayed, 200_000, async (feed) => {
+      run.stack.gateway.faults.set("analyze", { mode: "fail-after", every: 5, status: 500 });
+      while (feed.relay.stats.candlesInserted < 2000) await new Promise((r) => setTimeout(r, 50));
+      run.stack.gateway.faults.set("analyze", { mode: "refuse", every: 3, status: 503 });
+    });
+    const stats = run.stack.gateway.requests.get("analyze");
+    assert.ok(stats && stats.faulted > 10, `faults were injected (${JSON.stringify(stats)})`);
+    await assertEndState(run.stack, replayed);
+  } finally {
+    await run.stack.stop();
+  }
+});
+
+Deno.test("a slow analyze (past pg_net's timeout) and dropped wake-ups still end in the offline state", async () => {
+  const replayed = [BTC15(), BTC1H()];
+  const run = await stackFor(replayed);
+  try {
+    await run.stack.sql`insert into private.config (key, value) values ('wake_timeout_ms', '1000')
+      on conflict (key) do update set value = excluded.value`;
+    await replay(run, replayed, "max", () => {
+      run.stack.gateway.faults.set("analyze", { mode: "slow", every: 7, delayMs: 1500 });
+    });
+    const [{ timeouts }] = await run.stack
+      .sql`select count(*)::int as timeouts from net._http_response where timed_out`;
+    assert.ok(timeouts > 0, "some wake-ups timed out at the pg_net layer");
+    await assertEndState(run.stack, replayed);
+  } finally {
+    await run.stack.stop();
+  }
+});
+
+Deno.test("the database restarting mid-replay loses nothing and doubles nothing", async () => {
+  const replayed = [BTC15(), BTC1H()];
+  const run = await stackFor(replayed);
+  try {
+    // A paced replay (~15 s) so the restart falls in the middle.
+    await replay(run, replayed, 200_000, async (feed) => {
+      while ((feed.relay.stats.candlesInserted ?? 0) < 1000) {
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      await run.stack.restartDatabase();
+    });
+    await assertEndState(run.stack, replayed);
+  } finally {
+    await run.stack.stop();
+  }
+});
+
+Deno.test("a relay killed (SIGKILL) mid-replay and started again backfills from REST: nothing lost, nothing twice", async () => {
+  const replayed = [BTC15(), BTC1H()];
+  const run = await stackFor(replayed);
+  const fake = await startFakeBinance({ series: [...replayed], speed: 150_000 });
+  const relayArgs = [
+    "run",
+    "-A",
+    "--quiet",
+    `${root}scripts/relay.ts`,
+    "--db-url",
+    run.stack.dbUrl,
+    "--ws-url",
+    fake.wsUrl,
+    "--rest-url",
+    fake.restUrl,
+    "--series",
+    replayed.map((s) => `${s.symbol}:${s.interval}`).join(","),
+  ];
+  const spawn = () =>
+    new Deno.Command(Deno.execPath(), { args: relayArgs, stdout: "null", stderr: "null" }).spawn();
+  try {
+    const first = spawn();
+    const count = async () => {
+      const [{ n }] = await run.stack.sql`select count(*)::int as n from public.candles`;
+      return n as number;
+    };
+    while (await count() < 800) await new Promise((r) => setTimeout(r, 50));
+    first.kill("SIGKILL");
+    await first.status;
+    const storedAtKill = await count();
+    await new Promise((r) => setTimeout(r, 1500)); // candles close while no relay runs
+    const second = spawn();
+    try {
+      await waitCaughtUp(run.stack.sql, {
+        replayed: replayed.map((s) => ({
+          key: { symbol: s.symbol, interval: s.interval as Interval },
+          lastOpenTime: s.rows[s.rows.length - 1][0],
+        })),
+        fake,
+        relay: null,
+      }, { timeoutMs: 240_000 });
+    } finally {
+      second.kill("SIGTERM");
+      await second.status;
+    }
+    assert.ok(
+      storedAtKill < replayed.reduce((n, s) => n + s.rows.length, 0),
+      "the kill fell mid-replay",
+    );
+    await assertEndState(run.stack, replayed);
+  } finally {
+    await fake.close();
+    await run.stack.stop();
+  }
+});
