@@ -14,7 +14,7 @@ import {
   type ReplaySpeed,
   startFakeBinance,
 } from "../fakes/binance.ts";
-import { type Relay, startRelay } from "../relay/relay.ts";
+import { type Relay, type RelayOptions, startRelay } from "../relay/relay.ts";
 import { INTERVAL_MS } from "../../shared/candles/intervals.ts";
 import { seriesHeads, type SeriesKey } from "../../supabase/functions/_shared/db_api.ts";
 
@@ -104,6 +104,7 @@ export async function startReplayFeed(
   series: readonly ReplaySeries[],
   speed: ReplaySpeed,
   log: Logger,
+  relayOptions: Partial<Omit<RelayOptions, "sql">> = {},
 ): Promise<Feed> {
   const fake = await startFakeBinance({ series: [...series], speed });
   const keys = series.map((s) => ({
@@ -119,6 +120,7 @@ export async function startReplayFeed(
       restUrl: fake.restUrl,
       log,
       relayId: "replay",
+      ...relayOptions,
     });
   } catch (e) {
     await fake.close();

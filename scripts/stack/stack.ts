@@ -79,7 +79,8 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
   };
   try {
     let dbUrl = opts.dbUrl;
-    let restartDatabase = (): Promise<void> => Promise.reject(new Error("not a throwaway database"));
+    let restartDatabase = (): Promise<void> =>
+      Promise.reject(new Error("not a throwaway database"));
     if (!dbUrl) {
       log({ level: "info", msg: "starting a throwaway Postgres" });
       const db = await startTestDatabase({ durable: false });

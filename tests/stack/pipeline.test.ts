@@ -19,6 +19,7 @@ import { signalsAfter } from "../../scripts/lib/report/signal_preview.ts";
 import type { LogEntry } from "../../scripts/lib/cli/log.ts";
 import { startReplayFeed, trackReplayedSeries, waitCaughtUp } from "../../scripts/stack/feed.ts";
 import { type Stack, startStack } from "../../scripts/stack/stack.ts";
+import { signWake } from "../../supabase/functions/_shared/wake_auth.ts";
 import { fixtureRows } from "../support/fixtures.ts";
 
 const root = new URL("../../", import.meta.url).pathname;
@@ -28,8 +29,9 @@ function series(file: string, from = 0, to?: number): ReplaySeries {
   return { symbol, interval, rows: (fixtureRows(file) as never[]).slice(from, to) };
 }
 
-const BTC15 = () => series("BTCUSDT-15m-2025W02-W07.json");
-const BTC1H = () => series("BTCUSDT-1h-2025W02-W07.json");
+// The fault scenarios replay about 17 days of BTCUSDT at 15m and 1h (2,000 candles; signals included).
+const BTC15 = () => series("BTCUSDT-15m-2025W02-W07.json", 0, 1600);
+const BTC1H = () => series("BTCUSDT-1h-2025W02-W07.json", 0, 400);
 
 /** The offline CLI's signal records for a replayed series (JSON-normalised). */
 function offlineSignals(s: ReplaySeries) {
@@ -57,6 +59,7 @@ async function assertEndState(stack: Stack, replayed: readonly ReplaySeries[]): 
   }
   const live = (await signalsAfter(stack.sql, 0, 100_000)).map(({ id: _id, ...rest }) => rest);
   const offline = replayed.flatMap(offlineSignals);
+  assert.ok(offline.length > 0, "the replay is long enough to produce signals");
   const key = (r: { symbol: string; interval: string; openTime: number }) =>
     `${r.symbol} ${r.interval} ${r.openTime}`;
   assert.equal(new Set(live.map(key)).size, live.length, "no signal stored twice");
@@ -93,8 +96,15 @@ async function replay(
   replayed: readonly ReplaySeries[],
   speed: ReplaySpeed,
   during?: (feed: Awaited<ReturnType<typeof startReplayFeed>>) => Promise<void> | void,
+  relayOptions: { microseconds?: boolean } = {},
 ): Promise<void> {
-  const feed = await startReplayFeed(run.stack.sql, replayed, speed, (e) => run.logs.push(e));
+  const feed = await startReplayFeed(
+    run.stack.sql,
+    replayed,
+    speed,
+    (e) => run.logs.push(e),
+    relayOptions,
+  );
   try {
     await during?.(feed);
     await waitCaughtUp(run.stack.sql, feed, { timeoutMs: 240_000 });
@@ -149,7 +159,7 @@ Deno.test("function faults: analyze answering 500 after its work, or never reach
   try {
     await replay(run, replayed, 200_000, async (feed) => {
       run.stack.gateway.faults.set("analyze", { mode: "fail-after", every: 5, status: 500 });
-      while (feed.relay.stats.candlesInserted < 2000) await new Promise((r) => setTimeout(r, 50));
+      while (feed.relay.stats.candlesInserted < 900) await new Promise((r) => setTimeout(r, 50));
       run.stack.gateway.faults.set("analyze", { mode: "refuse", every: 3, status: 503 });
     });
     const stats = run.stack.gateway.requests.get("analyze");
@@ -182,9 +192,9 @@ Deno.test("the database restarting mid-replay loses nothing and doubles nothing"
   const replayed = [BTC15(), BTC1H()];
   const run = await stackFor(replayed);
   try {
-    // A paced replay (~15 s) so the restart falls in the middle.
+    // A paced replay (~7 s) so the restart falls in the middle.
     await replay(run, replayed, 200_000, async (feed) => {
-      while ((feed.relay.stats.candlesInserted ?? 0) < 1000) {
+      while (feed.relay.stats.candlesInserted < 600) {
         await new Promise((r) => setTimeout(r, 50));
       }
       await run.stack.restartDatabase();
@@ -198,7 +208,7 @@ Deno.test("the database restarting mid-replay loses nothing and doubles nothing"
 Deno.test("a relay killed (SIGKILL) mid-replay and started again backfills from REST: nothing lost, nothing twice", async () => {
   const replayed = [BTC15(), BTC1H()];
   const run = await stackFor(replayed);
-  const fake = await startFakeBinance({ series: [...replayed], speed: 150_000 });
+  const fake = await startFakeBinance({ series: [...replayed], speed: 120_000 });
   const relayArgs = [
     "run",
     "-A",
@@ -221,7 +231,7 @@ Deno.test("a relay killed (SIGKILL) mid-replay and started again backfills from 
       const [{ n }] = await run.stack.sql`select count(*)::int as n from public.candles`;
       return n as number;
     };
-    while (await count() < 800) await new Promise((r) => setTimeout(r, 50));
+    while (await count() < 500) await new Promise((r) => setTimeout(r, 50));
     first.kill("SIGKILL");
     await first.status;
     const storedAtKill = await count();
@@ -247,6 +257,68 @@ Deno.test("a relay killed (SIGKILL) mid-replay and started again backfills from 
     await assertEndState(run.stack, replayed);
   } finally {
     await fake.close();
+    await run.stack.stop();
+  }
+});
+
+Deno.test("bad input: malformed, unknown and µs-timed messages change nothing; every function refuses bad requests", async () => {
+  const replayed = [BTC15(), BTC1H()];
+  const run = await stackFor(replayed);
+  try {
+    await replay(run, replayed, "max", (feed) => {
+      const f = feed.fake!;
+      for (
+        const text of [
+          "{not json",
+          JSON.stringify({
+            stream: "btcusdt@kline_15m",
+            data: { e: "kline", E: 1, s: "BTCUSDT", k: { t: -1 } },
+          }),
+          JSON.stringify({ stream: "btcusdt@depth", data: { e: "depthUpdate" } }),
+          JSON.stringify({ result: null, id: 99 }),
+          "x".repeat(70_000),
+        ]
+      ) f.broadcast(text);
+    }, { microseconds: true });
+    await assertEndState(run.stack, replayed);
+    assert.ok(run.logs.some((l) => /malformed|unknown/i.test(l.msg)), "bad messages are logged");
+
+    // Every function: unsigned and oversized requests; the wake-up targets: stale and malformed ones.
+    const [{ before }] = await run.stack
+      .sql`select (select count(*) from public.candles) + (select count(*) from public.signals)
+      + (select count(*) from public.analyzer_state) as before`;
+    const secret = (await run.stack.sql`select private.setting('functions_secret') as s`)[0]
+      .s as string;
+    for (const fn of run.stack.functions) {
+      const url = `${run.stack.functionsUrl}/${fn.name}`;
+      const unsigned = await fetch(url, { method: "POST", body: JSON.stringify({ reason: "x" }) });
+      await unsigned.body?.cancel();
+      assert.equal(unsigned.status, 401, `${fn.name}: unsigned`);
+      const huge = await fetch(url, { method: "POST", body: "x".repeat(2 * 1024 * 1024) });
+      await huge.body?.cancel();
+      assert.equal(huge.status, 413, `${fn.name}: oversized`);
+      if (fn.name === "discord-interactions") continue; // Discord's signature, tested with that function
+      const body = JSON.stringify({ reason: "x", series: "nope", gaps: 3, signal_ids: "x" });
+      const stale = await fetch(url, {
+        method: "POST",
+        headers: await signWake(secret, body, Date.now() - 400_000),
+        body,
+      });
+      await stale.body?.cancel();
+      assert.equal(stale.status, 401, `${fn.name}: stale`);
+      const bad = await fetch(url, {
+        method: "POST",
+        headers: await signWake(secret, body, Date.now()),
+        body,
+      });
+      await bad.body?.cancel();
+      assert.equal(bad.status, 400, `${fn.name}: malformed body`);
+    }
+    const [{ after }] = await run.stack
+      .sql`select (select count(*) from public.candles) + (select count(*) from public.signals)
+      + (select count(*) from public.analyzer_state) as after`;
+    assert.equal(after, before, "no refused request changed anything");
+  } finally {
     await run.stack.stop();
   }
 });
