@@ -1,6 +1,6 @@
 /**
  * `deno task bench [part...]`: runs the benchmarks, each in its own process (so peak memory is per
- * part), and prints their figures. Parts: candles, indicators, analyzer, elliott, backtest, db, chart, discord.
+ * part), and prints their figures. Parts: candles, indicators, analyzer, elliott, backtest, db, chart, discord, pipeline.
  */
 
 import { parseCli, repoRoot, runCli, UsageError } from "./lib/cli/run_cli.ts";
@@ -14,6 +14,7 @@ const PARTS: Record<string, string> = {
   db: "scripts/bench/db.ts",
   chart: "scripts/bench/chart.ts",
   discord: "scripts/bench/discord.ts",
+  pipeline: "scripts/bench/pipeline.ts",
 };
 
 const HELP = `usage: deno task bench [part...]

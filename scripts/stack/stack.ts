@@ -29,6 +29,8 @@ export interface StackOptions {
   root: string;
   /** Use this database instead of a throwaway cluster (migrations and seed are applied if missing). */
   dbUrl?: string;
+  /** A throwaway database with fsync on (benchmarks); default off, as in tests. */
+  durable?: boolean;
   /** Gateway port (default 54321, Supabase's local API port; 0 = any free port). */
   port?: number;
   /** Extra environment for every function process (e.g. BINANCE_REST_URL of a replay). */
@@ -83,7 +85,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       Promise.reject(new Error("not a throwaway database"));
     if (!dbUrl) {
       log({ level: "info", msg: "starting a throwaway Postgres" });
-      const db = await startTestDatabase({ durable: false });
+      const db = await startTestDatabase({ durable: opts.durable ?? false });
       stops.push(() => db.stop());
       dbUrl = db.url;
       restartDatabase = () => db.restart();

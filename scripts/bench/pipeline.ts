@@ -1,0 +1,251 @@
+/**
+ * `deno task bench pipeline`: the live pipeline's figures on the local stack (a durable throwaway
+ * Postgres, the function bundles in their own processes, the pg_net dispatcher, the relay, the fake
+ * Binance), with 20 series closing together:
+ *   - latency from Binance sending a final kline to the analysis of that candle being committed
+ *     (the state, and the signal when there is one), p50/p99 over >= 500 close events (target
+ *     p99 <= 250 ms); and the relay's own part (first final kline of an instant to its ingest commit);
+ *   - analyze invocations per close instant with 20 series closing together (target exactly 1);
+ *   - analyze cold start: a fresh bundle process to its first answered wake-up;
+ *   - analyze CPU ms per call for 20 series (one new candle each, and a rebuild of 5,000 each).
+ *
+ * Run: deno task bench pipeline (or deno run -A scripts/bench/pipeline.ts [--events N]: close instants, default 100)
+ */
+
+import process from "node:process";
+import type { ReplaySeries } from "../fakes/binance.ts";
+import { startFakeBinance } from "../fakes/binance.ts";
+import { startRelay } from "../relay/relay.ts";
+import { trackReplayedSeries } from "../stack/feed.ts";
+import { startFunctionProcess } from "../stack/functions.ts";
+import { type Stack, startStack } from "../stack/stack.ts";
+import { bundleAll } from "../build/bundle.ts";
+import { parseCli, repoRoot, runCli } from "../lib/cli/run_cli.ts";
+import { positiveInt } from "../lib/cli/numbers.ts";
+import { parseAnalyzerConfig } from "../../shared/signals/config.ts";
+import { analyzeSeriesBatch } from "../../supabase/functions/analyze/run.ts";
+import { ingestCandles, type SeriesKey } from "../../supabase/functions/_shared/db_api.ts";
+import { createLogger } from "../../supabase/functions/_shared/log.ts";
+import { signWake, WakeKeyCache } from "../../supabase/functions/_shared/wake_auth.ts";
+import { loadFunctionEnv } from "../../supabase/functions/_shared/env.ts";
+import { parseRestKlines } from "../../shared/candles/rest_klines.ts";
+
+const root = repoRoot();
+const QUARTER = 15 * 60_000;
+const WARMUP = 1000;
+
+function load(): string {
+  return Deno.loadavg().map((x) => x.toFixed(2)).join(" ");
+}
+
+function pct(sorted: number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+}
+
+function summary(xs: number[]): string {
+  const s = [...xs].sort((a, b) => a - b);
+  return `p50 ${pct(s, 50).toFixed(1)}  p99 ${pct(s, 99).toFixed(1)}  max ${
+    s.at(-1)?.toFixed(1)
+  }  (n = ${s.length})`;
+}
+
+/** 20 series of real 15m candles: BTC, ETH and SOL, and copies of them under other symbols. */
+function twentySeries(): ReplaySeries[] {
+  const base = ["BTCUSDT", "ETHUSDT", "SOLUSDT"].map((s) =>
+    JSON.parse(Deno.readTextFileSync(`${root}tests/fixtures/binance/${s}-15m-2025W02-W07.json`))
+  );
+  return Array.from({ length: 20 }, (_, i) => ({
+    symbol: i < 3 ? ["BTCUSDT", "ETHUSDT", "SOLUSDT"][i] : `BENCH${String(i).padStart(2, "0")}USDT`,
+    interval: "15m",
+    rows: base[i % 3],
+  }));
+}
+
+async function latencyAndInvocations(events: number): Promise<void> {
+  const series = twentySeries();
+  const keys: SeriesKey[] = series.map((s) => ({ symbol: s.symbol, interval: "15m" }));
+  const stack: Stack = await startStack({
+    root,
+    port: 0,
+    durable: true,
+    postLateSignals: true,
+    log: (e) => {
+      if (e.level !== "info") console.error(`  ${e.level}: ${e.msg}`);
+    },
+  });
+  try {
+    await trackReplayedSeries(stack.sql, keys, true);
+    // The clock starts after WARMUP candles (the relay's first backfill fetches them over REST), then
+    // one close instant every 250 ms of real time.
+    const speed = QUARTER / 250;
+    const startTime = series[0].rows[WARMUP][0];
+    const fake = await startFakeBinance({ series, speed, startTime, autoStart: false });
+    const relay = await startRelay({
+      sql: stack.sql,
+      series: keys,
+      wsUrl: fake.wsUrl,
+      restUrl: fake.restUrl,
+      relayId: "bench",
+      initialCandles: WARMUP,
+      log: () => {},
+    });
+    // Wait for the backfill and its analysis, then play the clock.
+    for (;;) {
+      const [{ n }] = await stack.sql`select count(*)::int as n from public.analyzer_state
+        where public.epoch_ms(last_open_time) = ${series[0].rows[WARMUP - 1][0]}`;
+      if (n === series.length && relay.idle()) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const analyzeBefore = stack.gateway.requests.get("analyze")?.total ?? 0;
+    const statementsBefore = relay.stats.instantStatements;
+    fake.play();
+    const real0 = performance.now();
+    const virtual0 = fake.clock.now();
+    const realAt = (virtual: number) => real0 + (virtual - virtual0) / speed;
+    const seen = new Map<string, number>();
+    const lastOpen = startTime + (events - 1) * QUARTER;
+    for (;;) {
+      const rows = await stack.sql<{ symbol: string; t: string }[]>`
+        select symbol, public.epoch_ms(last_open_time) as t from public.analyzer_state`;
+      const now = performance.now();
+      for (const r of rows) {
+        const k = `${r.symbol} ${r.t}`;
+        if (!seen.has(k)) seen.set(k, now);
+      }
+      if (rows.every((r) => Number(r.t) >= lastOpen)) break;
+      await new Promise((r) => setTimeout(r, 3));
+    }
+    fake.pause();
+    await new Promise((r) => setTimeout(r, 1000));
+    const instants = events;
+    const analyzeCalls = (stack.gateway.requests.get("analyze")?.total ?? 0) - analyzeBefore;
+    const statements = relay.stats.instantStatements - statementsBefore;
+    const latencies: number[] = [];
+    for (const [k, t] of seen) {
+      const open = Number(k.split(" ")[1]);
+      if (open < startTime || open > lastOpen) continue;
+      latencies.push(t - realAt(open + QUARTER));
+    }
+    const signalRows = await stack.sql`select id from public.signals
+      where open_time >= 'epoch'::timestamptz + ${startTime} * interval '1 ms'`;
+    console.log(
+      `close events: ${latencies.length} (${series.length} series × ${instants} close instants, 15m, paced 250 ms apart)`,
+    );
+    console.log(
+      `  Binance sends the final kline -> analysis committed, ms: ${
+        summary(latencies)
+      }   (target p99 <= 250)`,
+    );
+    console.log(
+      `  relay: first final kline of an instant -> ingest committed, ms: ${
+        summary(relay.flushLatencies().slice(-instants))
+      }`,
+    );
+    console.log(`  signals stored during the run: ${signalRows.length}`);
+    console.log(
+      `  analyze invocations per close instant (20 series closing together): ${
+        (analyzeCalls / instants).toFixed(2)
+      } (${analyzeCalls} calls, ${statements} ingest statements, ${instants} instants; target exactly 1)`,
+    );
+    await relay.stop();
+    await fake.close();
+  } finally {
+    await stack.stop();
+  }
+}
+
+async function coldStartAndCpu(stack: Stack): Promise<void> {
+  const keys: SeriesKey[] = twentySeries().map((s) => ({ symbol: s.symbol, interval: "15m" }));
+  const rows = twentySeries().map((s) => parseRestKlines(s.rows));
+  await trackReplayedSeries(stack.sql, keys, true);
+  const config = parseAnalyzerConfig({});
+  const log = createLogger("error", () => {});
+  const deps = {
+    sql: stack.sql,
+    fetch,
+    now: () => Date.now(),
+    log,
+    waitUntil: () => {},
+    env: loadFunctionEnv({ SUPABASE_DB_URL: stack.dbUrl }),
+    wakeKeys: new WakeKeyCache(async () => null, () => Date.now()),
+  };
+  // A rebuild: 5,000 candles for each of the 20 series in one call.
+  await ingestCandles(
+    stack.sql,
+    keys.flatMap((k, i) => rows[i].slice(0, 5000).map((candle) => ({ ...k, candle }))),
+  );
+  let cpu0 = process.cpuUsage();
+  let t0 = performance.now();
+  await analyzeSeriesBatch(deps, keys, config);
+  let cpu = process.cpuUsage(cpu0);
+  console.log(
+    `analyze, 20 series rebuilt from 5,000 candles each in one call: CPU ${
+      ((cpu.user + cpu.system) / 1000).toFixed(0)
+    } ms, wall ${(performance.now() - t0).toFixed(0)} ms (limit: 2,000 ms CPU)`,
+  );
+  // Steady state: one new candle per series per call.
+  const cpus: number[] = [];
+  const walls: number[] = [];
+  for (let i = 5000; i < 5200; i++) {
+    await ingestCandles(stack.sql, keys.map((k, j) => ({ ...k, candle: rows[j][i] })));
+    cpu0 = process.cpuUsage();
+    t0 = performance.now();
+    await analyzeSeriesBatch(deps, keys, config);
+    cpu = process.cpuUsage(cpu0);
+    cpus.push((cpu.user + cpu.system) / 1000);
+    walls.push(performance.now() - t0);
+  }
+  console.log(
+    `analyze, 20 series × 1 new candle per call: CPU ms ${summary(cpus)}; wall ms ${
+      summary(walls)
+    }`,
+  );
+
+  // Cold start of the bundle: process spawn -> first answered signed wake-up (20 series, nothing new).
+  const [analyze] = await bundleAll(root, ["analyze"]);
+  const secret = (await stack.sql`select private.setting('functions_secret') as s`)[0].s as string;
+  const body = JSON.stringify({
+    reason: "bench",
+    series: keys.map((k) => ({ symbol: k.symbol, timeframe: k.interval })),
+  });
+  const colds: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    const started = performance.now();
+    const fn = await startFunctionProcess("analyze", analyze.path, {
+      SUPABASE_DB_URL: stack.dbUrl,
+    });
+    const res = await fetch(`${fn.url}/analyze`, {
+      method: "POST",
+      headers: await signWake(secret, body, Date.now()),
+      body,
+    });
+    await res.body?.cancel();
+    colds.push(performance.now() - started);
+    if (res.status !== 200) console.error(`  cold start answer ${res.status}`);
+    await fn.stop();
+  }
+  console.log(
+    `analyze cold start (spawn the bundle's process -> first wake-up answered 200), ms: ${
+      summary(colds)
+    }`,
+  );
+}
+
+export async function main(args: string[]): Promise<void> {
+  const { values } = parseCli(args, "usage: deno task bench pipeline [--events N]", {
+    events: { type: "string" },
+  });
+  const events = values.events ? positiveInt("events", values.events) : 100;
+  console.log(`load average (1/5/15 min): ${load()} on ${navigator.hardwareConcurrency} cores`);
+  await latencyAndInvocations(events);
+  const stack = await startStack({ root, port: 0, durable: true, log: () => {} });
+  try {
+    await coldStartAndCpu(stack);
+  } finally {
+    await stack.stop();
+  }
+  console.log(`load average after: ${load()}`);
+}
+
+if (import.meta.main) await runCli(main);
