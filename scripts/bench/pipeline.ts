@@ -97,7 +97,9 @@ async function latencyAndInvocations(events: number): Promise<void> {
       if (n === series.length && relay.idle()) break;
       await new Promise((r) => setTimeout(r, 100));
     }
+    const candlesWakes = () => stack.gateway.requests.get("analyze")?.reasons.candles ?? 0;
     const analyzeBefore = stack.gateway.requests.get("analyze")?.total ?? 0;
+    const wakesBefore = candlesWakes();
     const statementsBefore = relay.stats.instantStatements;
     fake.play();
     const real0 = performance.now();
@@ -120,6 +122,7 @@ async function latencyAndInvocations(events: number): Promise<void> {
     await new Promise((r) => setTimeout(r, 1000));
     const instants = events;
     const analyzeCalls = (stack.gateway.requests.get("analyze")?.total ?? 0) - analyzeBefore;
+    const triggered = candlesWakes() - wakesBefore;
     const statements = relay.stats.instantStatements - statementsBefore;
     const latencies: number[] = [];
     for (const [k, t] of seen) {
@@ -156,8 +159,12 @@ async function latencyAndInvocations(events: number): Promise<void> {
 }
 
 async function coldStartAndCpu(stack: Stack): Promise<void> {
-  const keys: SeriesKey[] = twentySeries().map((s) => ({ symbol: s.symbol, interval: "15m" }));
-  const rows = twentySeries().map((s) => parseRestKlines(s.rows));
+  // A year of real 1h candles (BTCUSDT 2024) under 20 symbols.
+  const year = parseRestKlines(
+    JSON.parse(Deno.readTextFileSync(`${root}tests/fixtures/binance/BTCUSDT-1h-2024.json`)),
+  );
+  const keys: SeriesKey[] = twentySeries().map((s) => ({ symbol: s.symbol, interval: "1h" }));
+  const rows = keys.map(() => year);
   await trackReplayedSeries(stack.sql, keys, true);
   const config = parseAnalyzerConfig({});
   const log = createLogger("error", () => {});
@@ -168,7 +175,7 @@ async function coldStartAndCpu(stack: Stack): Promise<void> {
     log,
     waitUntil: () => {},
     env: loadFunctionEnv({ SUPABASE_DB_URL: stack.dbUrl }),
-    wakeKeys: new WakeKeyCache(async () => null, () => Date.now()),
+    wakeKeys: new WakeKeyCache(() => Promise.resolve(null), () => Date.now()),
   };
   // A rebuild: 5,000 candles for each of the 20 series in one call.
   await ingestCandles(

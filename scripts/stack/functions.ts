@@ -112,8 +112,8 @@ export interface FunctionsGateway {
   port: number;
   /** Faults by function name (tests); empty by default. */
   faults: Map<string, GatewayFault>;
-  /** Requests per function name, and how many met a fault. */
-  requests: Map<string, { total: number; faulted: number }>;
+  /** Requests per function name, how many met a fault, and how many per wake-up `reason`. */
+  requests: Map<string, { total: number; faulted: number; reasons: Record<string, number> }>;
   stop(): Promise<void>;
 }
 
@@ -127,7 +127,10 @@ export function startGateway(
 ): FunctionsGateway {
   const byName = new Map(functions.map((f) => [f.name, f]));
   const faults = new Map<string, GatewayFault>();
-  const requests = new Map<string, { total: number; faulted: number }>();
+  const requests = new Map<
+    string,
+    { total: number; faulted: number; reasons: Record<string, number> }
+  >();
   const server = Deno.serve({ hostname: "127.0.0.1", port, onListen: () => {} }, async (req) => {
     const url = new URL(req.url);
     const m = /^\/functions\/v1\/([a-z0-9_-]+)(\/.*)?$/.exec(url.pathname);
@@ -135,14 +138,19 @@ export function startGateway(
     if (!m || !fn) {
       return Response.json({ error: `no function at ${url.pathname}` }, { status: 404 });
     }
-    const count = requests.get(fn.name) ?? { total: 0, faulted: 0 };
+    const count = requests.get(fn.name) ?? { total: 0, faulted: 0, reasons: {} };
     requests.set(fn.name, count);
     count.total++;
+    // Bodies are small JSON wake-ups or Discord payloads: read once, counted by reason, forwarded as is.
+    const body = req.method === "GET" || req.method === "HEAD"
+      ? null
+      : new Uint8Array(await req.arrayBuffer());
+    const reason = wakeReason(body);
+    if (reason) count.reasons[reason] = (count.reasons[reason] ?? 0) + 1;
     const fault = faults.get(fn.name);
     const hit = fault !== undefined && count.total % fault.every === 0;
     if (hit) count.faulted++;
     if (hit && fault.mode === "refuse") {
-      await req.body?.cancel();
       return Response.json({ error: "fault injected: request refused" }, {
         status: fault.status ?? 503,
       });
@@ -154,7 +162,7 @@ export function startGateway(
       const res = await fetch(`${fn.url}/${m[1]}${m[2] ?? ""}${url.search}`, {
         method: req.method,
         headers: req.headers,
-        body: req.body,
+        body,
         redirect: "manual",
       });
       if (hit && fault.mode === "fail-after") {
@@ -181,4 +189,15 @@ export function startGateway(
     requests,
     stop: () => server.shutdown(),
   };
+}
+
+/** The `reason` of a JSON wake-up body, when it has one. */
+function wakeReason(body: Uint8Array | null): string | null {
+  if (!body || body.byteLength > 65_536 || body[0] !== 0x7b) return null;
+  try {
+    const r = (JSON.parse(new TextDecoder().decode(body)) as { reason?: unknown }).reason;
+    return typeof r === "string" ? r : null;
+  } catch {
+    return null;
+  }
 }
