@@ -2,7 +2,7 @@
 -- only from the loaded last_open_time and only in the loaded series epoch; late candles force rebuilds.
 begin;
 create extension if not exists pgtap with schema extensions;
-select plan(33);
+select plan(35);
 
 select set_config('test.t0', '1704067200000', true);
 create function pg_temp.t(i integer) returns bigint language sql as
@@ -106,6 +106,13 @@ select throws_like($$select * from api.save_analysis('[{"symbol":"BTCUSDT","time
 select throws_like($$select * from api.save_analysis('[{"symbol":"BTCUSDT","timeframe":"1h","snapshot":{},"last_open_time":1704067200000}]',
   '[{"symbol":"BTCUSDT","timeframe":"1h","time":1704067200000,"direction":"long","entry":"NaN","stopLoss":0.5,"takeProfits":[2,3,4],"confidence":0.7}]')$$,
   '%must be finite numbers%', 'a NaN level is refused');
+select throws_like($$select * from api.save_analysis('[{"symbol":"BTCUSDT","timeframe":"1h","snapshot":{},"last_open_time":1704067200000}]',
+  '[{"symbol":"BTCUSDT","timeframe":"1h","time":1704067200000,"direction":"long","entry":1e309,"stopLoss":0.5,"takeProfits":[2,3,4],"confidence":0.7}]')$$,
+  '%signal 0 (BTCUSDT 1h) rejected: entry, stopLoss, takeProfits and confidence must be finite numbers%',
+  'a number beyond double precision is refused by name, not with a range error');
+select throws_like($$select * from api.save_analysis('[{"symbol":"BTCUSDT","timeframe":"1h","snapshot":{},"last_open_time":1704067200000}]',
+  '[{"symbol":"BTCUSDT","timeframe":"1h","time":1e30,"direction":"long","entry":1,"stopLoss":0.5,"takeProfits":[2,3,4],"confidence":0.7}]')$$,
+  '%rejected: time must be an open time%', 'a time beyond any candle''s is refused by name');
 
 select * from finish();
 rollback;

@@ -30,10 +30,18 @@ export interface Deps {
 }
 
 /**
- * A postgres.js client for `url`: `max` connections, notices dropped, and no prepared statements on
- * Supabase's transaction pooler (port 6543), which does not support them.
+ * A postgres.js client for `url`: `max` connections, notices dropped, no prepared statements on
+ * Supabase's transaction pooler (port 6543), which does not support them, and a statement timeout
+ * (default 30 s: an analysis or ingest never needs more; a stuck statement must not hold a function or
+ * the relay forever). The timeout is a startup parameter; a pooler that ignores startup parameters
+ * leaves the role's own timeout in force.
  */
-export function connectDatabase(url: string, max = 2, appName = "wyckoff"): Sql {
+export function connectDatabase(
+  url: string,
+  max = 2,
+  appName = "wyckoff",
+  statementTimeoutMs = 30_000,
+): Sql {
   const pooler = /:6543(\/|$)/.test(url);
   return postgres(url, {
     max,
@@ -41,7 +49,7 @@ export function connectDatabase(url: string, max = 2, appName = "wyckoff"): Sql 
     onnotice: () => {},
     idle_timeout: 60,
     connect_timeout: 10,
-    connection: { application_name: appName },
+    connection: { application_name: appName, statement_timeout: statementTimeoutMs },
   });
 }
 
