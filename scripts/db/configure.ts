@@ -15,13 +15,15 @@ import { processEnv } from "../../supabase/functions/_shared/env.ts";
 
 const HELP =
   `usage: deno task db:configure [--db-url URL] [--functions-url URL --secret S] [--anon-signals on|off]
-                              [--analyzer-config FILE|default] [--json]
+                              [--analyzer-config FILE|default] [--functions-region R|none] [--json]
 Sets where the database's wake-ups go (Vault on Supabase, else private.config), opens or closes read
 access to signals for anon, and/or sets the analyzer settings the analyze function uses.
 ${DB_URL_HELP}
   --functions-url URL   Edge Functions base URL, e.g. https://<ref>.supabase.co/functions/v1
   --secret S            shared wake-up secret, at least 16 characters (default: env WAKE_SECRET)
   --anon-signals on|off let anon read signals (on) or not (off)
+  --functions-region R  run the functions woken by the database in Supabase region R (e.g.
+                        eu-central-1; header x-region), or \`none\`: Binance refuses US addresses (451)
   --analyzer-config F   analyzer settings (a JSON file, as for \`deno task signals --config\`), checked
                         before storing; every series is then re-analysed with them; \`default\` = defaults
   --json                print one JSON object instead of text`;
@@ -54,12 +56,22 @@ export async function main(args: string[]): Promise<void> {
     secret: { type: "string" },
     "anon-signals": { type: "string" },
     "analyzer-config": { type: "string" },
+    "functions-region": { type: "string" },
     json: { type: "boolean" },
   });
   const functionsUrl = values["functions-url"];
   const anon = values["anon-signals"];
   const analyzerFile = values["analyzer-config"];
-  if (functionsUrl === undefined && anon === undefined && analyzerFile === undefined) {
+  const region = values["functions-region"];
+  if (region !== undefined && region !== "none" && !/^[a-z]{2}(-[a-z]+)+-[0-9]$/.test(region)) {
+    throw new UsageError(
+      `--functions-region: expected a Supabase region such as eu-central-1, or none; got ${region}`,
+    );
+  }
+  if (
+    functionsUrl === undefined && anon === undefined && analyzerFile === undefined &&
+    region === undefined
+  ) {
     throw new UsageError(
       "nothing to do: pass --functions-url URL --secret S, --anon-signals on|off and/or --analyzer-config FILE (see --help)",
     );
@@ -79,13 +91,21 @@ export async function main(args: string[]): Promise<void> {
     if (secret === undefined) throw new UsageError("--secret: pass --secret S or set WAKE_SECRET");
   }
   const url = dbUrlFrom(values);
-  const result: { stored?: string; anonSignals?: boolean; analyzerConfig?: unknown } = {};
+  const result: {
+    stored?: string;
+    anonSignals?: boolean;
+    analyzerConfig?: unknown;
+    functionsRegion?: string | null;
+  } = {};
   if (functionsUrl !== undefined && secret !== undefined) {
     result.stored = await configureFunctions(url, functionsUrl, secret);
   }
   if (anon !== undefined) result.anonSignals = await setAnonSignals(url, anon === "on");
   if (analyzerSettings !== undefined) {
     result.analyzerConfig = await setAnalyzerSettings(url, analyzerSettings);
+  }
+  if (region !== undefined) {
+    result.functionsRegion = await setFunctionsRegion(url, region === "none" ? null : region);
   }
   if (values.json) {
     console.log(JSON.stringify(result));
@@ -96,6 +116,13 @@ export async function main(args: string[]): Promise<void> {
   }
   if (result.anonSignals !== undefined) {
     console.log(`anon ${result.anonSignals ? "can" : "cannot"} read signals`);
+  }
+  if (result.functionsRegion !== undefined) {
+    console.log(
+      result.functionsRegion === null
+        ? "wake-ups run the functions in Supabase's default region (near the database)"
+        : `wake-ups run the functions in ${result.functionsRegion} (header x-region)`,
+    );
   }
   if (result.analyzerConfig !== undefined) {
     console.log(
@@ -127,6 +154,18 @@ async function readAnalyzerSettings(file: string): Promise<Record<string, unknow
     throw e;
   }
   return value as Record<string, unknown>;
+}
+
+/** Stores (or, for null, removes) the functions_region setting; returns what is stored. */
+export function setFunctionsRegion(dbUrl: string, region: string | null): Promise<string | null> {
+  return withSql(dbUrl, async (sql) => {
+    if (region === null) await sql`delete from private.config where key = 'functions_region'`;
+    else {
+      await sql`insert into private.config (key, value) values ('functions_region', ${region})
+        on conflict (key) do update set value = excluded.value, updated_at = now()`;
+    }
+    return region;
+  });
 }
 
 /** Stores (or, for null, removes) the analyzer_config setting; returns what is stored. */

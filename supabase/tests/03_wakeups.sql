@@ -1,7 +1,7 @@
 -- Statement-level wake-ups: one pg_net request per insert statement, signed (HMAC-SHA256), no secret in the queue.
 begin;
 create extension if not exists pgtap with schema extensions;
-select plan(17);
+select plan(20);
 
 select is(private.configure_functions('http://127.0.0.1:54321/functions/v1/', 'test-secret-0123456789'),
   'private.config', 'configure_functions stores URL and secret in private.config without Vault');
@@ -61,6 +61,16 @@ select is((select count(*)::integer from net.http_request_queue where id > (sele
 select is((select jsonb_array_length(convert_from(body, 'UTF8')::jsonb -> 'outbox_ids')
            from net.http_request_queue where id > (select id from q0) and url like '%/discord-notify'), 2,
   'the notify request lists the two new signals'' cards');
+
+-- Region pinning: x-region on every wake-up once functions_region is set; a bad name is refused.
+select throws_like($$insert into private.config (key, value) values ('functions_region', 'Mars')$$,
+  '%must be a Supabase region name%', 'a bad region name is refused');
+insert into private.config (key, value) values ('functions_region', 'eu-central-1');
+select is((select headers ->> 'x-region' from net.http_request_queue where id = private.wake('analyze', '{"reason":"t"}')),
+  'eu-central-1', 'with functions_region set, a wake-up carries x-region');
+delete from private.config where key = 'functions_region';
+select is((select headers ? 'x-region' from net.http_request_queue where id = private.wake('analyze', '{"reason":"t"}')),
+  false, 'without it, no x-region header');
 
 select * from finish();
 rollback;

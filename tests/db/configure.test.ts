@@ -76,3 +76,24 @@ Deno.test("--analyzer-config checks the file, stores the settings the analyze fu
     await sql.end();
   }
 });
+
+Deno.test("--functions-region pins wake-ups to a region (x-region) and `none` removes it; a bad name is refused", async () => {
+  const sql = connect(1);
+  const env = { SUPABASE_DB_URL: testDatabaseUrl() };
+  try {
+    const bad = await runTask("db:configure", ["--functions-region", "Mars"], { env });
+    assert.equal(bad.code, 1);
+    assert.match(bad.stderr, /^error: --functions-region: expected a Supabase region/);
+    const ok = await runTask("db:configure", ["--functions-region", "eu-central-1"], { env });
+    assert.equal(ok.code, 0, ok.stderr);
+    const [set] = await sql`select private.setting('functions_region') as r`;
+    assert.equal(set.r, "eu-central-1");
+    const none = await runTask("db:configure", ["--functions-region", "none"], { env });
+    assert.equal(none.code, 0, none.stderr);
+    const [gone] = await sql`select private.setting('functions_region') as r`;
+    assert.equal(gone.r, null);
+  } finally {
+    await sql`delete from private.config where key = 'functions_region'`;
+    await sql.end();
+  }
+});
