@@ -66,10 +66,12 @@ select is((select jsonb_array_length(convert_from(body, 'UTF8')::jsonb -> 'outbo
 select throws_like($$insert into private.config (key, value) values ('functions_region', 'Mars')$$,
   '%must be a Supabase region name%', 'a bad region name is refused');
 insert into private.config (key, value) values ('functions_region', 'eu-central-1');
-select is((select headers ->> 'x-region' from net.http_request_queue where id = private.wake('analyze', '{"reason":"t"}')),
+select is((with w as materialized (select private.wake('analyze', '{"reason":"t"}') as id)
+           select q.headers ->> 'x-region' from net.http_request_queue q join w on q.id = w.id),
   'eu-central-1', 'with functions_region set, a wake-up carries x-region');
 delete from private.config where key = 'functions_region';
-select is((select headers ? 'x-region' from net.http_request_queue where id = private.wake('analyze', '{"reason":"t"}')),
+select is((with w as materialized (select private.wake('analyze', '{"reason":"t"}') as id)
+           select q.headers ? 'x-region' from net.http_request_queue q join w on q.id = w.id),
   false, 'without it, no x-region header');
 
 select * from finish();
