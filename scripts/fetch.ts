@@ -1,0 +1,183 @@
+/**
+ * `deno task fetch SYMBOL INTERVAL --from DATE [--to DATE] [--out FILE] [--rest-url URL] [--json]`:
+ * downloads closed Binance klines into a file in the format of Binance's REST answer (the fixtures'
+ * format: one row per line, decimals exactly as Binance sent them), through the project's one REST
+ * client (≤ 1,000 rows a call, weight budget, Retry-After, only closed candles by Binance's clock).
+ * Rows are written as they arrive; running the same command again resumes an interrupted file.
+ */
+
+import {
+  type Interval,
+  INTERVAL_MS,
+  isInterval,
+  nextOpenTime,
+} from "../shared/candles/intervals.ts";
+import { parseRestKlines } from "../shared/candles/rest_klines.ts";
+import { validateCandles } from "../shared/candles/validate.ts";
+import {
+  BINANCE_REST_URLS,
+  BinanceError,
+  BinanceRest,
+} from "../supabase/functions/_shared/binance_rest.ts";
+import { processEnv } from "../supabase/functions/_shared/env.ts";
+import { parseUtcDate } from "./lib/cli/backtest_options.ts";
+import { ProgressBar } from "./lib/cli/progress.ts";
+import { note, parseCli, runCli, UsageError } from "./lib/cli/run_cli.ts";
+import { openForAppend } from "./lib/klines/rest_json_file.ts";
+
+const HELP =
+  `usage: deno task fetch SYMBOL INTERVAL --from DATE [--to DATE] [--out FILE] [--rest-url URL] [--json]
+Downloads closed Binance spot klines into FILE as a JSON array of REST rows (one per line, decimals
+as Binance sent them): the format every task here reads. Running it again resumes an interrupted file.
+  SYMBOL            e.g. BTCUSDT (upper case)
+  INTERVAL          1s 1m 3m 5m 15m 30m 1h 2h 4h 6h 8h 12h 1d 3d 1w 1M (case-sensitive)
+  --from DATE       first open time, UTC: 2024-01-01 or 2024-01-01T12:00
+  --to DATE         last open time, inclusive (a date covers its whole day; default: the newest closed)
+  --out FILE        default SYMBOL-INTERVAL-FROM[_TO].json in the current folder
+  --rest-url URL    Binance REST base URL (env BINANCE_REST_URL; default ${BINANCE_REST_URLS.dataApi})
+  --json            print a JSON summary instead of a line of text
+A progress bar is drawn on stderr when it is a terminal.`;
+
+const DAY_MS = 86_400_000;
+
+export async function main(args: string[]): Promise<void> {
+  const { values, positionals } = parseCli(args, HELP, {
+    from: { type: "string" },
+    to: { type: "string" },
+    out: { type: "string" },
+    "rest-url": { type: "string" },
+    json: { type: "boolean" },
+  });
+  if (positionals.length !== 2) throw new UsageError("expected SYMBOL and INTERVAL (see --help)");
+  const [symbol, interval] = positionals;
+  if (!/^[A-Z0-9]{2,20}$/.test(symbol)) {
+    throw new UsageError(
+      `SYMBOL must be a Binance symbol in upper case (e.g. BTCUSDT), got ${symbol}`,
+    );
+  }
+  if (!isInterval(interval)) {
+    throw new UsageError(
+      `unknown interval ${interval} (Binance intervals are case-sensitive: 1m, 1h, 4h, 1d, 1M...)`,
+    );
+  }
+  if (values.from === undefined) throw new UsageError("--from DATE is required (see --help)");
+  const from = parseUtcDate("from", values.from);
+  const to = values.to === undefined
+    ? undefined
+    : parseUtcDate("to", values.to) + (/^\d{4}-\d{2}-\d{2}$/.test(values.to) ? DAY_MS - 1 : 0);
+  if (to !== undefined && to < from) throw new UsageError("--to is before --from");
+  const baseUrl = restUrl(values["rest-url"]);
+  const out = values.out ??
+    `${symbol}-${interval}-${values.from.slice(0, 10)}${
+      values.to ? `_${values.to.slice(0, 10)}` : ""
+    }.json`;
+
+  let file;
+  try {
+    file = await openForAppend(out);
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+  let written = 0;
+  try {
+    if (file.firstOpenTime !== null && file.firstOpenTime < from) {
+      throw new UsageError(
+        `${out} starts at ${
+          iso(file.firstOpenTime)
+        }, before --from: not this download (choose another --out)`,
+      );
+    }
+    const start = file.lastOpenTime === null ? from : nextOpenTime(file.lastOpenTime, interval);
+    if (file.existing > 0) {
+      note(
+        `${out}: resuming after ${file.existing} candles (last ${
+          iso(file.lastOpenTime as number)
+        })`,
+      );
+    }
+    const rest = new BinanceRest({
+      baseUrl,
+      onEvent: (e) =>
+        note(
+          `binance: ${e.type === "retry" ? "retrying" : "waiting"} ${
+            Math.round(e.waitMs / 1000)
+          } s (${e.detail ?? e.status ?? e.type})`,
+        ),
+    });
+    const progress = new ProgressBar(!values.json);
+    const total = estimate(from, to, interval);
+    if (to === undefined || start <= to) {
+      for await (
+        const rows of rest.closedKlines({ symbol, interval, startTime: start, endTime: to })
+      ) {
+        validateCandles(parseRestKlines(rows), interval);
+        await file.append(rows);
+        written += rows.length;
+        progress.update(`${symbol} ${interval}`, Math.min(total, file.existing + written), total);
+      }
+    }
+    progress.clear();
+    await file.finish();
+  } catch (e) {
+    file.close();
+    if (e instanceof BinanceError) {
+      throw new UsageError(
+        `${e.message}${
+          written ? ` (${written} new candles kept in ${out}; run again to resume)` : ""
+        }`,
+      );
+    }
+    throw e;
+  }
+  const summary = {
+    symbol,
+    interval,
+    file: out,
+    candles: file.existing + written,
+    fetched: written,
+    resumedAfter: file.existing,
+  };
+  if (values.json) console.log(JSON.stringify(summary));
+  else {
+    console.log(
+      `${symbol} ${interval}: ${summary.candles} candles in ${out}` +
+        (file.existing ? ` (${written} new, resumed after ${file.existing})` : ""),
+    );
+  }
+}
+
+function restUrl(flag: string | undefined): string {
+  const env = processEnv().BINANCE_REST_URL;
+  const v = flag ?? (env || BINANCE_REST_URLS.dataApi);
+  const source = flag !== undefined ? "--rest-url" : env ? "BINANCE_REST_URL" : "default";
+  let u: URL;
+  try {
+    u = new URL(v);
+  } catch {
+    throw new UsageError(`${source}: not a URL: ${v}`);
+  }
+  if (u.protocol !== "http:" && u.protocol !== "https:") {
+    throw new UsageError(`${source}: expected an http(s):// URL, got ${v}`);
+  }
+  return v;
+}
+
+/** Expected number of candles in [from, to] (to: now when open-ended), for the progress bar. */
+function estimate(from: number, to: number | undefined, interval: Interval): number {
+  const end = to ?? Date.now();
+  if (interval === "1M") {
+    const a = new Date(from);
+    const b = new Date(end);
+    return Math.max(
+      1,
+      (b.getUTCFullYear() - a.getUTCFullYear()) * 12 + b.getUTCMonth() - a.getUTCMonth() + 1,
+    );
+  }
+  return Math.max(1, Math.floor((end - from) / INTERVAL_MS[interval]) + 1);
+}
+
+function iso(ms: number): string {
+  return new Date(ms).toISOString().replace(":00.000Z", "Z");
+}
+
+if (import.meta.main) await runCli(main);

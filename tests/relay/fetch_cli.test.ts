@@ -1,0 +1,167 @@
+/**
+ * `deno task fetch` as a real process against the fake Binance: the file it writes is byte for byte
+ * the recorded REST rows, an interrupted file resumes to the same bytes, a still-open candle is never
+ * written, and bad input is one error line.
+ */
+
+import assert from "node:assert/strict";
+import { type FakeBinance, loadReplayFile, startFakeBinance } from "../../scripts/fakes/binance.ts";
+import { fixturePath } from "../support/fixtures.ts";
+import { runScript } from "../support/run_cli.ts";
+
+const FIXTURE = fixturePath("binance/BTCUSDT-1h-2024.json");
+const btc = loadReplayFile(FIXTURE);
+const recorded = Deno.readTextFileSync(FIXTURE);
+
+async function withFake(startTime: number, fn: (fake: FakeBinance, dir: string) => Promise<void>) {
+  const fake = await startFakeBinance({ series: [btc], startTime, autoStart: false });
+  const dir = await Deno.makeTempDir({ prefix: "fetch-test-" });
+  try {
+    await fn(fake, dir);
+  } finally {
+    await fake.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+const AFTER_2024 = Date.UTC(2025, 0, 2);
+
+Deno.test("fetch writes the year exactly as Binance sent it, in pages of 1,000", async () => {
+  await withFake(AFTER_2024, async (fake, dir) => {
+    const out = `${dir}/btc.json`;
+    const r = await runScript("fetch.ts", [
+      "BTCUSDT",
+      "1h",
+      "--from",
+      "2024-01-01",
+      "--to",
+      "2024-12-31",
+      "--out",
+      out,
+      "--rest-url",
+      fake.restUrl,
+    ]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout.trim(), `BTCUSDT 1h: 8784 candles in ${out}`);
+    assert.equal(await Deno.readTextFile(out), recorded, "byte for byte the recorded file");
+    assert.deepEqual(fake.stats.rest.requests, { time: 1, klines: 9 });
+    assert.equal(r.stderr, "", "no progress bar when stderr is not a terminal");
+  });
+});
+
+Deno.test("an interrupted file resumes where it stopped and ends identical to a full download", async () => {
+  await withFake(AFTER_2024, async (fake, dir) => {
+    const out = `${dir}/btc.json`;
+    // A download cut off in the middle of a row.
+    await Deno.writeTextFile(out, recorded.slice(0, 300_001));
+    const r = await runScript("fetch.ts", [
+      "BTCUSDT",
+      "1h",
+      "--from",
+      "2024-01-01",
+      "--out",
+      out,
+      "--rest-url",
+      fake.restUrl,
+      "--json",
+    ]);
+    assert.equal(r.code, 0, r.stderr);
+    const summary = JSON.parse(r.stdout);
+    assert.equal(summary.candles, 8784);
+    assert.ok(
+      summary.resumedAfter > 600 && summary.fetched === 8784 - summary.resumedAfter,
+      r.stdout,
+    );
+    assert.match(r.stderr, /resuming after \d+ candles/);
+    assert.equal(await Deno.readTextFile(out), recorded);
+    assert.equal(
+      fake.stats.rest.requests.klines,
+      Math.ceil(summary.fetched / 1000),
+      "only the missing pages were asked for (a full download takes 9)",
+    );
+    // A finished file run again: nothing new, unchanged.
+    const again = await runScript("fetch.ts", [
+      "BTCUSDT",
+      "1h",
+      "--from",
+      "2024-01-01",
+      "--out",
+      out,
+      "--rest-url",
+      fake.restUrl,
+      "--json",
+    ]);
+    assert.equal(JSON.parse(again.stdout).fetched, 0);
+    assert.equal(await Deno.readTextFile(out), recorded);
+  });
+});
+
+Deno.test("fetch never writes the candle still open at Binance's time", async () => {
+  await withFake(btc.rows[100][0] + 1_800_000, async (fake, dir) => {
+    const out = `${dir}/now.json`;
+    const r = await runScript("fetch.ts", [
+      "BTCUSDT",
+      "1h",
+      "--from",
+      "2024-01-01",
+      "--out",
+      out,
+      "--rest-url",
+      fake.restUrl,
+    ]);
+    assert.equal(r.code, 0, r.stderr);
+    const rows = JSON.parse(await Deno.readTextFile(out));
+    assert.equal(rows.length, 100);
+    assert.deepEqual(rows, btc.rows.slice(0, 100));
+  });
+});
+
+Deno.test("fetch: bad input and Binance's refusals are one error line, exit 1", async () => {
+  await withFake(AFTER_2024, async (fake, dir) => {
+    await Deno.writeTextFile(`${dir}/notes.txt`, "hello\n");
+    const url = ["--rest-url", fake.restUrl];
+    const cases: [string[], RegExp][] = [
+      [["BTCUSDT", "1h", ...url], /^error: --from DATE is required/],
+      [["BTCUSDT", "1H", "--from", "2024-01-01", ...url], /^error: unknown interval 1H/],
+      [
+        ["btcusdt", "1h", "--from", "2024-01-01", ...url],
+        /^error: SYMBOL must be a Binance symbol in upper case/,
+      ],
+      [
+        ["BTCUSDT", "1h", "--from", "2024-02-01", "--to", "2024-01-01", ...url],
+        /^error: --to is before --from/,
+      ],
+      [["BTCUSDT", "1h", "--from", "yesterday", ...url], /^error: --from: expected a date/],
+      [
+        ["BTCUSDT", "1h", "--from", "2024-01-01", "--out", `${dir}/notes.txt`, ...url],
+        /not a kline file/,
+      ],
+      [
+        ["NOPEUSDT", "1h", "--from", "2024-01-01", "--out", `${dir}/x.json`, ...url],
+        /Binance refused the request \(HTTP 400, code -1121: Invalid symbol\.\)/,
+      ],
+      [
+        ["BTCUSDT", "1h", "--from", "2024-01-01", "--rest-url", "ftp://x"],
+        /^error: --rest-url: expected an http/,
+      ],
+    ];
+    for (const [args, pattern] of cases) {
+      const r = await runScript("fetch.ts", args);
+      assert.equal(r.code, 1, `${args.join(" ")}: ${r.stdout}${r.stderr}`);
+      assert.match(r.stderr.trim(), pattern);
+      assert.equal(r.stderr.trim().split("\n").length, 1, r.stderr);
+    }
+    fake.rest.region451 = true;
+    const r = await runScript("fetch.ts", [
+      "BTCUSDT",
+      "1h",
+      "--from",
+      "2024-01-01",
+      "--out",
+      `${dir}/y.json`,
+      ...url,
+    ]);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /HTTP 451, restricted location/);
+  });
+});
