@@ -1,6 +1,6 @@
 /**
  * `deno task bench [part...]`: runs the benchmarks, each in its own process (so peak memory is per
- * part), and prints their figures. Parts: candles, indicators, analyzer, elliott, backtest, db, chart, discord, pipeline.
+ * part), and prints their figures. Parts: candles, indicators, analyzer, elliott, backtest, db, chart, discord, pipeline, relay.
  */
 
 import { parseCli, repoRoot, runCli, UsageError } from "./lib/cli/run_cli.ts";
@@ -15,6 +15,7 @@ const PARTS: Record<string, string> = {
   chart: "scripts/bench/chart.ts",
   discord: "scripts/bench/discord.ts",
   pipeline: "scripts/bench/pipeline.ts",
+  relay: "scripts/bench/relay.ts",
 };
 
 const HELP = `usage: deno task bench [part...]

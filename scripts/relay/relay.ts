@@ -381,6 +381,12 @@ class RelayProcess implements Relay {
   #message(text: string, shard: StreamShard): void {
     this.#s.messages++;
     this.#s.lastMessageTime = Date.now();
+    // Most kline events are non-final updates (one every 2 s per stream, one final per interval):
+    // they are not stored, so they are not parsed either (Binance sends compact JSON).
+    if (text.includes('"x":false')) {
+      this.#s.klineMessages++;
+      return;
+    }
     const m = classifyMessage(text);
     switch (m.kind) {
       case "kline":

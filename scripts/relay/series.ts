@@ -14,8 +14,11 @@ export function streamName(k: SeriesKey): string {
   return `${k.symbol.toLowerCase()}@kline_${k.interval}`;
 }
 
-/** Open times remembered per series for duplicate detection (older ones are forgotten). */
-const REMEMBERED = 4096;
+/**
+ * Open times remembered per series for duplicate detection; when more, those older than half as
+ * many intervals before the newest are forgotten (bounded memory with 1,024 streams: ~20 MB).
+ */
+const REMEMBERED = 512;
 
 /** State of one series in the relay (see the module doc). */
 export class SeriesState {
