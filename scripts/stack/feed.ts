@@ -107,6 +107,10 @@ export async function startReplayFeed(
   relayOptions: Partial<Omit<RelayOptions, "sql">> = {},
 ): Promise<Feed> {
   const fake = await startFakeBinance({ series: [...series], speed });
+  // Stopping a replay early drops what the relay had not stored yet: expected, so not an error.
+  let stopping = false;
+  const relayLog: Logger = (e) =>
+    log(stopping && e.msg === "relay stopped" && e.level === "error" ? { ...e, level: "info" } : e);
   const keys = series.map((s) => ({
     symbol: s.symbol,
     interval: s.interval as SeriesKey["interval"],
@@ -118,8 +122,9 @@ export async function startReplayFeed(
       series: keys,
       wsUrl: fake.wsUrl,
       restUrl: fake.restUrl,
-      log,
+      log: relayLog,
       relayId: "replay",
+      shutdownTimeoutMs: 3000,
       ...relayOptions,
     });
   } catch (e) {
@@ -136,6 +141,8 @@ export async function startReplayFeed(
       candles: s.rows.length,
     })),
     stop: async () => {
+      stopping = true;
+      fake.pause();
       await relay.stop();
       await fake.close();
     },
