@@ -22,6 +22,8 @@ import {
   waitCaughtUp,
 } from "./stack/feed.ts";
 import { type Stack, startStack } from "./stack/stack.ts";
+import { discordFunctionEnv } from "./stack/discord_env.ts";
+import { waitOutboxDrained } from "./stack/discord_outbox.ts";
 import { seriesHeads } from "../supabase/functions/_shared/db_api.ts";
 import type { ReplaySpeed } from "./fakes/binance.ts";
 
@@ -40,7 +42,10 @@ formats. Each signal is printed as it is stored. Ctrl-C stops everything.
                      throwaway one; env SUPABASE_DB_URL is NOT read implicitly
   --port N           port of the local API (default 54321, Supabase's)
   --live             stream live Binance (fail if unreachable) instead of deciding by a probe
-  --verbose          every log line of every part (default: progress, warnings and errors)`;
+  --verbose          every log line of every part (default: progress, warnings and errors)
+Discord: with DISCORD_BOT_TOKEN + DISCORD_CHANNEL_ID (or DISCORD_WEBHOOK_URL) in the environment the
+signal cards and their follow-ups are also posted (DISCORD_API_URL may point at deno task
+fake:discord; a replay posts every replayed signal); without them only the previews are printed.`;
 
 /** The bundled replay: real Binance candles of one period at two intervals. */
 const DEFAULT_REPLAY = ["BTCUSDT", "ETHUSDT", "SOLUSDT"].flatMap((s) =>
@@ -86,6 +91,7 @@ export async function main(args: string[]): Promise<number> {
   }
   const root = repoRoot();
   const json = values.json ?? false;
+  const discord = discordFunctionEnv(); // bad Discord settings stop here, in one line
   // Logs go to stderr so that stdout holds only the signals. Progress lines are plain sentences.
   const log: Logger = (e: LogEntry) => {
     if (!values.verbose && e.level === "info" && !e.progress) return;
@@ -129,10 +135,12 @@ export async function main(args: string[]): Promise<number> {
       dbUrl: values["db-url"],
       port,
       postLateSignals: replayed !== null,
+      functionEnv: discord.env,
       log,
       onSignal: (s) => console.log(json ? previewJson(s) : `${formatPreview(s)}\n`),
     });
     log({ level: "info", msg: `functions at ${stack.functionsUrl}`, progress: true });
+    log({ level: "info", msg: discord.describe, progress: true });
     if (replayed) {
       await trackReplayedSeries(
         stack.sql,
@@ -160,13 +168,17 @@ export async function main(args: string[]): Promise<number> {
       const reason = await Promise.race([
         stopRequested.promise,
         exitWhenDone
-          ? waitCaughtUp(stack.sql, feed).then(() => "done")
+          ? waitCaughtUp(stack.sql, feed)
+            .then(() => discord.mode === "previews" ? undefined : waitOutboxDrained(stack!.sql))
+            .then(() => "done")
           : new Promise<string>(() => {}),
       ]);
       log({
         level: "info",
         msg: reason === "done"
-          ? "every replayed candle is stored and analysed"
+          ? `every replayed candle is stored and analysed${
+            discord.mode === "previews" ? "" : ", every Discord message posted"
+          }`
           : `stopping (${reason})`,
         progress: true,
       });
