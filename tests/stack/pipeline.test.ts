@@ -101,7 +101,7 @@ async function replay(
   replayed: readonly ReplaySeries[],
   speed: ReplaySpeed,
   during?: (feed: Awaited<ReturnType<typeof startReplayFeed>>) => Promise<void> | void,
-  relayOptions: { microseconds?: boolean } = {},
+  relayOptions: { microseconds?: boolean; backoff?: { initialMs: number; maxMs: number } } = {},
 ): Promise<void> {
   const feed = await startReplayFeed(
     run.stack.sql,
@@ -119,9 +119,10 @@ async function replay(
 }
 
 Deno.test("happy path: 3 symbols × 2 intervals replayed; candles equal the source, signals equal the offline CLI", async () => {
+  // 17 days of each (4,000 candles in all, enough for signals on every symbol).
   const replayed = ["BTCUSDT", "ETHUSDT", "SOLUSDT"].flatMap((s) => [
-    series(`${s}-15m-2025W02-W07.json`),
-    series(`${s}-1h-2025W02-W07.json`),
+    series(`${s}-15m-2025W02-W07.json`, 0, 1600),
+    series(`${s}-1h-2025W02-W07.json`, 0, 400),
   ]);
   const run = await stackFor(replayed);
   try {
@@ -181,7 +182,7 @@ Deno.test("a slow analyze (past pg_net's timeout) and dropped wake-ups still end
     await run.stack.sql`insert into private.config (key, value) values ('wake_timeout_ms', '1000')
       on conflict (key) do update set value = excluded.value`;
     await replay(run, replayed, 200_000, () => {
-      run.stack.gateway.faults.set("analyze", { mode: "slow", every: 4, delayMs: 1500 });
+      run.stack.gateway.faults.set("analyze", { mode: "slow", every: 8, delayMs: 1200 });
     });
     const [{ timeouts }] = await run.stack
       .sql`select count(*)::int as timeouts from net._http_response where timed_out`;
