@@ -105,11 +105,17 @@ export async function main(args: string[]): Promise<void> {
         ),
     });
     const progress = new ProgressBar(!values.json);
-    const total = estimate(from, to, interval);
+    const serverTime = await rest.serverTime();
+    const total = estimate(from, Math.min(to ?? serverTime, serverTime), interval);
     if (to === undefined || start <= to) {
-      for await (
-        const rows of rest.closedKlines({ symbol, interval, startTime: start, endTime: to })
-      ) {
+      const pages = rest.closedKlines({
+        symbol,
+        interval,
+        startTime: start,
+        endTime: to,
+        serverTime,
+      });
+      for await (const rows of pages) {
         validateCandles(parseRestKlines(rows), interval);
         await file.append(rows);
         written += rows.length;
@@ -162,9 +168,8 @@ function restUrl(flag: string | undefined): string {
   return v;
 }
 
-/** Expected number of candles in [from, to] (to: now when open-ended), for the progress bar. */
-function estimate(from: number, to: number | undefined, interval: Interval): number {
-  const end = to ?? Date.now();
+/** Expected number of candles opening in [from, end] (ms), for the progress bar. */
+function estimate(from: number, end: number, interval: Interval): number {
   if (interval === "1M") {
     const a = new Date(from);
     const b = new Date(end);

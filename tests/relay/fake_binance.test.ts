@@ -241,3 +241,34 @@ Deno.test("the fake shares no code with the kline parsers (no shared/ import, di
   assert.deepEqual(shared, []);
   assert.ok(seen.size >= 5);
 });
+
+Deno.test("server pings: a client that never answers with a pong is disconnected", async () => {
+  await withFake({ series: [btc], autoStart: false, pingSeconds: 1 }, async (fake) => {
+    // A bare WebSocket handshake over TCP, then silence: no pong ever goes back.
+    const conn = await Deno.connect({
+      hostname: "127.0.0.1",
+      port: Number(new URL(fake.restUrl).port),
+    });
+    const req =
+      "GET /stream?streams=btcusdt@kline_1h HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n" +
+      "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n";
+    await conn.write(new TextEncoder().encode(req));
+    const t0 = performance.now();
+    const buf = new Uint8Array(4096);
+    let bytes = 0;
+    let pings = 0;
+    for (;;) {
+      const n = await conn.read(buf);
+      if (n === null) break;
+      if (bytes === 0) {
+        assert.match(new TextDecoder().decode(buf.subarray(0, n)), /^HTTP\/1\.1 101/);
+      } else if (buf[0] === 0x89) pings++; // a ping frame
+      bytes += n;
+      if (performance.now() - t0 > 15_000) break;
+    }
+    conn.close();
+    const took = performance.now() - t0;
+    assert.ok(pings >= 1, "the server pinged");
+    assert.ok(took < 15_000, `disconnected after ${Math.round(took)} ms without pongs`);
+  });
+});

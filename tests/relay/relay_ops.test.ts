@@ -254,3 +254,16 @@ Deno.test("the database goes away mid-run: writes wait and resume, nothing lost,
     await proxy.close();
   }
 });
+
+Deno.test("the relay answers the server's pings: an idle connection pinged every second stays open", async () => {
+  const series = threeByTwo("RQP", 8, 2);
+  await withWorld(series, { autoStart: false, pingSeconds: 1 }, async (w) => {
+    const relay = await startRelay(relayOptions(w));
+    await waitFor("connected", () => relay.idle());
+    await new Promise((r) => setTimeout(r, 4000)); // no message at all: only pings and pongs
+    assert.equal(w.fake.connections().length, 1, "still connected");
+    assert.equal(w.fake.stats.ws.connectionsOpened, 1);
+    assert.equal(relay.stats.reconnects, 0);
+    await relay.stop();
+  });
+});
