@@ -1,7 +1,7 @@
 -- Subscriptions: Discord user ids must be snowflakes and every refusal says why.
 begin;
 create extension if not exists pgtap with schema extensions;
-select plan(17);
+select plan(18);
 
 select throws_like($$select api.subscribe('0123', 'BTCUSDT')$$,
   'subscribe: discord_user_id must be a Discord snowflake: 17 to 20 digits, no leading zero (got "0123")',
@@ -32,6 +32,9 @@ select throws_like($$select * from api.list_subscriptions('abc')$$, 'list_subscr
 select throws_ok($$insert into public.user_subscriptions (discord_user_id, symbol) values ('0123', 'BTCUSDT')$$, '23514', null,
   'the table refuses a non-snowflake id from any writer');
 select is(api.unsubscribe('80351110224678912', 'btcusdt', '4h'), 1, 'unsubscribe removes the subscription');
+
+select is((select min_confidence from api.subscribe('175928847299117099', 'BTCUSDT')), 0::float8,
+  'without a threshold a subscription takes every signal (confidence is a calibrated chance of TP1)');
 
 select * from finish();
 rollback;

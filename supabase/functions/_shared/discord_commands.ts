@@ -84,7 +84,8 @@ export const COMMANDS: readonly CommandDefinition[] = [
       {
         type: OptionType.NUMBER,
         name: "min_confidence",
-        description: "Only signals at or above this confidence, 0 to 1 (default 0.6)",
+        description:
+          "Only signals whose chance of reaching TP1 is at least this, 0 to 1 (default 0: all)",
         min_value: 0,
         max_value: 1,
       },
