@@ -289,7 +289,7 @@ Deno.test("/subscribe, /subscriptions and /unsubscribe keep a user's subscriptio
       assert.equal(sub.body.data?.flags, 64);
       assert.match(
         sub.body.data?.content ?? "",
-        /Subscribed: .* TSTINTERACT 1h signals with confidence ≥ 75%/,
+        /Subscribed: .* TSTINTERACT 1h signals with a ≥ 75% chance of reaching TP1/,
       );
       const [row] =
         await sql`select discord_user_id, timeframe, min_confidence from public.user_subscriptions
@@ -304,7 +304,7 @@ Deno.test("/subscribe, /subscriptions and /unsubscribe keep a user's subscriptio
       assert.equal(list.body.data?.flags, 64);
       assert.match(
         list.body.data?.content ?? "",
-        /TSTINTERACT \(every timeframe\), confidence ≥ 60%\n• TSTINTERACT 1h, confidence ≥ 75%/,
+        /TSTINTERACT \(every timeframe\): every one of its signals\n• TSTINTERACT 1h: signals with a ≥ 75% chance of reaching TP1/,
       );
       const refusals: [Opt[], RegExp][] = [
         [

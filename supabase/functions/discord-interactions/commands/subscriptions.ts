@@ -34,7 +34,7 @@ export async function subscribeCommand(
   return ephemeral(
     `Subscribed: you will be mentioned in the cards of ${sub.symbol} ${
       sub.interval ?? "(every timeframe)"
-    } signals with confidence ≥ ${formatShare(sub.minConfidence)}.`,
+    } ${threshold(sub.minConfidence, "signals")}.`,
   );
 }
 
@@ -62,10 +62,17 @@ export async function subscriptionsCommand(deps: Deps, userId: string): Promise<
   return ephemeral(
     `Your subscriptions:\n${
       subs.map((s) =>
-        `• ${s.symbol} ${s.interval ?? "(every timeframe)"}, confidence ≥ ${
-          formatShare(s.minConfidence)
+        `• ${s.symbol} ${s.interval ?? "(every timeframe)"}: ${
+          threshold(s.minConfidence, "signals")
         }`
       ).join("\n")
     }`,
   );
+}
+
+/** `every signal`, or `signals with a ≥ 45% chance of reaching TP1` (confidence is that chance). */
+function threshold(min: number, noun: string): string {
+  return min > 0
+    ? `${noun} with a ≥ ${formatShare(min)} chance of reaching TP1`
+    : `every one of its ${noun}`;
 }
