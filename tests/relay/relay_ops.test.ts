@@ -255,12 +255,13 @@ Deno.test("the database goes away mid-run: writes wait and resume, nothing lost,
   }
 });
 
-Deno.test("the relay answers the server's pings: an idle connection pinged every second stays open", async () => {
+Deno.test("the relay answers the server's pings: an idle connection pinged every 2 s stays open", async () => {
   const series = threeByTwo("RQP", 8, 2);
-  await withWorld(series, { autoStart: false, pingSeconds: 1 }, async (w) => {
+  // The fake pings after 2 s of silence and drops a connection with no pong 2 s later.
+  await withWorld(series, { autoStart: false, pingSeconds: 2 }, async (w) => {
     const relay = await startRelay(relayOptions(w));
     await waitFor("connected", () => relay.idle());
-    await new Promise((r) => setTimeout(r, 4000)); // no message at all: only pings and pongs
+    await new Promise((r) => setTimeout(r, 7000)); // no message at all: only pings and pongs
     assert.equal(w.fake.connections().length, 1, "still connected");
     assert.equal(w.fake.stats.ws.connectionsOpened, 1);
     assert.equal(relay.stats.reconnects, 0);
