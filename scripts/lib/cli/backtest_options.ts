@@ -55,12 +55,28 @@ export interface BacktestCliOptions {
   resample: Interval | null;
 }
 
-/** Parses a UTC date or date-time (`2024-03-01`, `2024-03-01T12:00`, or with an explicit zone). */
+/**
+ * Parses a UTC date or date-time (`2024-03-01`, `2024-03-01T12:00`, or with an explicit zone) to ms.
+ * Throws {@link UsageError} naming `--<name>` for another shape or a day, hour or minute that does not
+ * exist (`2024-02-30`, `2024-13-01`, `24:00`), which `Date.parse` would roll over into the next one.
+ */
 export function parseUtcDate(name: string, v: string): number {
-  if (!/^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/.test(v)) {
+  const m = v.match(
+    /^(\d{4})-(\d{2})-(\d{2})([T ](\d{2}):(\d{2})(:(\d{2})(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/,
+  );
+  if (!m) {
     throw new UsageError(
       `--${name}: expected a date like 2024-03-01 or 2024-03-01T12:00, got ${v}`,
     );
+  }
+  const [year, month, day] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  const daysInMonth = new Date(Date.UTC(year, month, 0)).getUTCDate();
+  const [hour, minute, second] = [Number(m[5] ?? 0), Number(m[6] ?? 0), Number(m[8] ?? 0)];
+  if (
+    month < 1 || month > 12 || day < 1 || day > daysInMonth || hour > 23 || minute > 59 ||
+    second > 59
+  ) {
+    throw new UsageError(`--${name}: not a valid date: ${v}`);
   }
   const iso = v.replace(" ", "T");
   const zoned = iso.length > 10 && !/(Z|[+-]\d{2}:?\d{2})$/.test(iso) ? `${iso}Z` : iso;
@@ -117,7 +133,7 @@ export function backtestOptionsFromValues(
   if (s("split") !== undefined) {
     const v = s("split")!;
     let spec: SplitSpec;
-    if (/^\d*\.?\d+$/.test(v)) {
+    if (/^-?\d*\.?\d+$/.test(v)) {
       const ratio = Number(v);
       if (!(ratio > 0 && ratio < 1)) {
         throw new UsageError(`--split: ratio must be between 0 and 1, got ${v}`);

@@ -59,7 +59,9 @@ type Options = NonNullable<ParseArgsConfig["options"]>;
  * Strict `node:util` parseArgs over `args` with `options` plus `--help`/`-h`. Positionals are allowed
  * (check their count yourself); `--` ends options, so a file named `-x` is `-- -x`.
  * Throws {@link HelpRequested} when `--help` or `-h` appears before `--` (even beside bad options),
- * and {@link UsageError} (one line, naming the option) for an unknown option or a missing value.
+ * and {@link UsageError} (one line, naming the option) for an unknown option or a missing value. A
+ * negative number after an option that takes a value is that value (`--fee -1`), so the option's
+ * own check can refuse it by its range.
  */
 export function parseCli<const O extends Options>(
   args: string[],
@@ -72,10 +74,44 @@ export function parseCli<const O extends Options>(
   const head = end < 0 ? args : args.slice(0, end);
   if (head.includes("--help") || head.includes("-h")) throw new HelpRequested(help);
   try {
-    return parseArgs({ args, options, strict: true, allowPositionals: true });
+    return parseArgs({
+      args: joinNegativeValues(args, options),
+      options,
+      strict: true,
+      allowPositionals: true,
+    });
   } catch (e) {
     throw new UsageError(parseArgsMessage(e));
   }
+}
+
+/** A negative number as an option's value: `-1`, `-0.5`, `-.5`, `-1e3`. */
+const NEGATIVE_NUMBER = /^-(\d|\.\d)/;
+
+/**
+ * `--fee -1` as `--fee=-1` for options that take a value: node:util parseArgs reads a value that
+ * starts with a dash as a missing one, and the option's own range check then names the problem
+ * (`--fee: percent must be in [0, 10], got -1`) instead of "--fee needs a value".
+ */
+function joinNegativeValues(args: string[], options: Options): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    if (a === "--") {
+      out.push(...args.slice(i));
+      break;
+    }
+    const name = a.startsWith("--") && !a.includes("=") ? a.slice(2) : null;
+    const next = args[i + 1];
+    if (
+      name !== null && options[name]?.type === "string" && next !== undefined &&
+      NEGATIVE_NUMBER.test(next)
+    ) {
+      out.push(`${a}=${next}`);
+      i++;
+    } else out.push(a);
+  }
+  return out;
 }
 
 /** node:util parseArgs errors in one short line. */
