@@ -20,6 +20,7 @@ import {
 import { datasetJson, datasetName, type DatasetReport } from "./lib/report/backtest_dataset.ts";
 import { comparisonTable, detailReport } from "./lib/report/backtest_table.ts";
 import { htmlReport } from "./lib/report/backtest_html.ts";
+import { checkOutputPath, writeOutputFile } from "./lib/cli/output_file.ts";
 import { ProgressBar } from "./lib/cli/progress.ts";
 import { LineWriter, parseCli, runCli, UsageError } from "./lib/cli/run_cli.ts";
 import { KLINE_INPUT_HELP, KLINE_INPUT_OPTIONS, loadKlineInputs } from "./lib/cli/kline_inputs.ts";
@@ -47,9 +48,7 @@ export async function main(args: string[]): Promise<void> {
     ...ANALYZER_OPTIONS,
     ...BACKTEST_OPTIONS,
   });
-  if (values.html !== undefined && values.html.trim() === "") {
-    throw new UsageError("--html: expected a path");
-  }
+  if (values.html !== undefined) await checkOutputPath("html", values.html);
   const analyzer = await analyzerConfigFromOptions(values);
   const opts = backtestOptionsFromValues(values);
   const files = await loadKlineInputs(positionals, values);
@@ -100,13 +99,7 @@ export async function main(args: string[]): Promise<void> {
   }
   progress.clear();
 
-  if (values.html !== undefined) {
-    try {
-      await Deno.writeTextFile(values.html, htmlReport(reports));
-    } catch (e) {
-      throw new UsageError(`--html ${values.html}: ${(e as Error).message.split("\n")[0]}`);
-    }
-  }
+  if (values.html !== undefined) await writeOutputFile("html", values.html, htmlReport(reports));
   const out = new LineWriter();
   if (values.json) {
     out.line(JSON.stringify({ datasets: reports.map(datasetJson) }));

@@ -34,6 +34,7 @@ import {
   analyzerConfigFromOptions,
 } from "./lib/cli/analyzer_options.ts";
 import { backtestOptionsFromValues, parseUtcDate } from "./lib/cli/backtest_options.ts";
+import { checkOutputPath, writeOutputFile } from "./lib/cli/output_file.ts";
 import { ProgressBar } from "./lib/cli/progress.ts";
 import { parseCli, runCli, UsageError } from "./lib/cli/run_cli.ts";
 import { fitLogistic } from "./lib/calibration/fit_logistic.ts";
@@ -144,6 +145,7 @@ export async function main(args: string[] = Deno.args): Promise<void> {
   const id = values.id ?? "tp1-logistic-v3";
   const out = values.out ??
     new URL("../shared/signals/calibration/tp1_v3.json", import.meta.url).pathname;
+  await checkOutputPath("out", out);
   const config = parseAnalyzerConfig({
     ...(await analyzerConfigFromOptions(values)),
     confidence: "probability",
@@ -208,11 +210,7 @@ export async function main(args: string[] = Deno.args): Promise<void> {
   }
   const model = toModel(id, fit, meta, setups);
   const [brier, baseBrier] = brierOf(model, rows);
-  try {
-    await Deno.writeTextFile(out, JSON.stringify(model, null, 2) + "\n");
-  } catch (e) {
-    throw new UsageError(`--out ${out}: ${(e as Error).message.split("\n")[0]}`);
-  }
+  await writeOutputFile("out", out, JSON.stringify(model, null, 2) + "\n");
   if (values.json) {
     console.log(JSON.stringify(model));
     return;

@@ -19,7 +19,8 @@ import {
   analyzerConfigFromOptions,
 } from "./lib/cli/analyzer_options.ts";
 import { parseUtcDate } from "./lib/cli/backtest_options.ts";
-import { KLINE_INPUT_HELP, KLINE_INPUT_OPTIONS, loadKlineInputs } from "./lib/cli/kline_inputs.ts";
+import { KLINE_INPUT_OPTIONS, loadKlineInputs } from "./lib/cli/kline_inputs.ts";
+import { checkOutputPath, writeOutputFile } from "./lib/cli/output_file.ts";
 import { parseCli, runCli, UsageError } from "./lib/cli/run_cli.ts";
 
 const HELP =
@@ -31,7 +32,9 @@ stop, TP1-TP3 and the invalidation level. Nothing after the signal bar is drawn.
   --out FILE      output file (default <SYMBOL>-<interval>-<YYYYMMDD-HHMM>.png); .svg writes SVG
   --theme T       light (default) or dark
   --json          print one JSON object describing the file written
-${KLINE_INPUT_HELP}
+Input: one kline file (Binance REST JSON, Binance archive CSV, OHLCV CSV), or a folder holding one.
+  --symbol S      symbol when the file name does not say it (upper-cased: btcusdt = BTCUSDT)
+  --interval I    interval (1m, 1h, 4h, 1d, ...) when the file name does not say it
 ${ANALYZER_HELP}`;
 
 /** Parses `--at`: an ISO date-time in UTC or milliseconds since the epoch. */
@@ -88,6 +91,12 @@ export async function main(args: string[]): Promise<void> {
     throw new UsageError(`--theme: expected light or dark, got ${theme}`);
   }
   const at = values.at === undefined ? undefined : parseAt(values.at);
+  if (values.out !== undefined) {
+    if (!/\.(png|svg)$/i.test(values.out)) {
+      throw new UsageError(`--out: expected a file name ending in .png or .svg, got ${values.out}`);
+    }
+    await checkOutputPath("out", values.out);
+  }
   const config = await analyzerConfigFromOptions(values);
   const files = await loadKlineInputs(positionals, values);
   if (files.length !== 1) {
@@ -110,7 +119,7 @@ export async function main(args: string[]): Promise<void> {
     bytes = r.png;
     size = `${r.width}x${r.height}`;
   }
-  await Deno.writeFile(out, bytes);
+  await writeOutputFile("out", out, bytes);
   if (values.json) {
     console.log(JSON.stringify({
       out,

@@ -19,6 +19,7 @@ import {
   analyzerConfigFromOptions,
 } from "./lib/cli/analyzer_options.ts";
 import { backtestOptionsFromValues, parseUtcDate } from "./lib/cli/backtest_options.ts";
+import { checkOutputPath, writeOutputFile } from "./lib/cli/output_file.ts";
 import { ProgressBar } from "./lib/cli/progress.ts";
 import { LineWriter, parseCli, runCli, UsageError } from "./lib/cli/run_cli.ts";
 import { loadKlineDatasets } from "./lib/klines/kline_datasets.ts";
@@ -94,9 +95,7 @@ export async function main(args: string[] = Deno.args): Promise<void> {
   if (positionals.length === 0) {
     throw new UsageError("expected one or more kline files or folders (see --help)");
   }
-  if (values.html !== undefined && values.html.trim() === "") {
-    throw new UsageError("--html: expected a path");
-  }
+  if (values.html !== undefined) await checkOutputPath("html", values.html);
   const from = values.from === undefined ? null : parseUtcDate("from", values.from);
   const to = values.to === undefined ? null : toBound(values.to);
   if (from !== null && to !== null && to <= from) {
@@ -154,13 +153,7 @@ export async function main(args: string[] = Deno.args): Promise<void> {
     pooled: scorecard(samples, opts, "pooled"),
   };
 
-  if (values.html !== undefined) {
-    try {
-      await Deno.writeTextFile(values.html, evaluationHtml(run));
-    } catch (e) {
-      throw new UsageError(`--html ${values.html}: ${(e as Error).message.split("\n")[0]}`);
-    }
-  }
+  if (values.html !== undefined) await writeOutputFile("html", values.html, evaluationHtml(run));
   const out = new LineWriter();
   if (values.json) out.line(JSON.stringify(evaluationJson(run)));
   else {
