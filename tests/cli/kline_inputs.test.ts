@@ -226,3 +226,40 @@ Deno.test("klines:check reports every bad file on its own line, checks the rest,
   assert.equal(r.stderr.split("\n").length, 3);
   assert.match(r.stdout, /^.*BTCUSDT-4h-b\.json: BTCUSDT 4h rest-json, 540 candles .*\n$/);
 });
+
+Deno.test("evaluate and calibrate read folders as the other CLIs do: non-kline files skipped with a note", async () => {
+  const dir = await klineFolder();
+  const notes = `note: ${dir}/BTCUSDT/readme.csv: skipped, not a kline file\n` +
+    `note: ${dir}/notes.json: skipped, not a kline file\n`;
+  const ev = await runTask("evaluate", [dir, "--replications", "10"]);
+  assert.equal(ev.code, 0, ev.stderr);
+  assert.equal(ev.stderr, notes);
+  assert.match(ev.stdout, /^BTCUSDT 4h /m);
+  assert.match(ev.stdout, /^BTCUSDT 1h /m);
+  const out = `${dir}/model.json`;
+  const cal = await runTask("calibrate", [dir, "--to", "2024-12-31", "--out", out]);
+  assert.equal(cal.code, 1, "too few setups in two small files");
+  assert.equal(cal.stderr, `${notes}error: only 5 candidate setups: too few to fit\n`);
+
+  const empty = await Deno.makeTempDir({ dir: TMP });
+  for (const task of ["evaluate", "calibrate"]) {
+    const extra = task === "calibrate" ? ["--to", "2024-12-31", "--out", out] : [];
+    for (
+      const [path, message] of [
+        [`${dir}/nope.json`, `${dir}/nope.json: no such file or folder`],
+        [empty, `${empty}: no .json or .csv files in this folder`],
+      ]
+    ) {
+      const r = await runTask(task, [path, ...extra]);
+      assert.equal(r.code, 1, task);
+      assert.equal(r.stderr, `error: ${message}\n`, task);
+    }
+  }
+  await Deno.writeTextFile(`${empty}/notes.json`, "{}\n");
+  const none = await runTask("evaluate", [empty]);
+  assert.equal(none.code, 1);
+  assert.equal(
+    none.stderr,
+    `note: ${empty}/notes.json: skipped, not a kline file\nerror: no kline files in ${empty}\n`,
+  );
+});

@@ -2,13 +2,17 @@
  * Datasets for the evaluation: kline files grouped by series. A file is a dataset; the files of one
  * series in one folder (e.g. `BTCUSDT/1h/2022-01-01.json`, `2022-02-01.json`, …, or
  * `BTCUSDT-4h-2021Q1.json` and `BTCUSDT-4h-2023-2024.json` side by side) are joined in time order
- * into one. Files whose symbol is unknown stay datasets of their own.
+ * into one. Files whose symbol is unknown stay datasets of their own. Inputs are read as every
+ * kline CLI reads them (`../cli/kline_inputs.ts`): a folder's file that is not a kline file is
+ * skipped with a note, a last candle that has not closed yet is left out with a note.
  */
 
 import { findGaps } from "../../../shared/candles/gaps.ts";
 import type { Interval } from "../../../shared/candles/intervals.ts";
 import type { CandleSeries } from "../../../shared/candles/types.ts";
-import { KlineFileError, type LoadedKlines, loadKlineFile } from "./load_klines.ts";
+import { expandKlineInputs, loadKlineInput } from "../cli/kline_inputs.ts";
+import { UsageError } from "../cli/run_cli.ts";
+import { KlineFileError, type LoadedKlines } from "./load_klines.ts";
 
 /** One series, possibly joined from several files. */
 export interface KlineDataset {
@@ -21,43 +25,6 @@ export interface KlineDataset {
   series: CandleSeries;
   /** Missing candles inside the files and between consecutive files (real outages stay gaps). */
   missingCandles: number;
-}
-
-/** Every kline file (`.json`, `.csv`) named by `inputs` (files, or folders searched recursively). */
-export async function klinePaths(inputs: readonly string[]): Promise<string[]> {
-  const out: string[] = [];
-  for (const p of inputs) {
-    let info: Deno.FileInfo;
-    try {
-      info = await Deno.stat(p);
-    } catch (e) {
-      throw new KlineFileError(p, null, "file", `cannot read (${(e as Error).message})`);
-    }
-    if (!info.isDirectory) {
-      out.push(p);
-      continue;
-    }
-    const found: string[] = [];
-    await collect(p.replace(/\/+$/, "") || "/", found);
-    if (found.length === 0) {
-      throw new KlineFileError(p, null, "file", "no .json or .csv kline files");
-    }
-    out.push(...found.sort());
-  }
-  return out;
-}
-
-async function collect(dir: string, into: string[]): Promise<void> {
-  try {
-    for await (const entry of Deno.readDir(dir)) {
-      const p = `${dir}/${entry.name}`;
-      if (entry.isDirectory) await collect(p, into);
-      else if (entry.isFile && /\.(json|csv)$/i.test(entry.name)) into.push(p);
-    }
-  } catch (e) {
-    if (e instanceof KlineFileError) throw e;
-    throw new KlineFileError(dir, null, "file", `cannot list (${(e as Error).message})`);
-  }
 }
 
 function folderOf(path: string): string {
@@ -104,16 +71,20 @@ function join(files: LoadedKlines[]): CandleSeries {
 /**
  * Loads `inputs` and groups the files into datasets (same folder, symbol and interval), in the order
  * their first file appears. `onFile(done, total)` reports loading progress. Throws
- * {@link KlineFileError} for an unreadable or invalid file, or files of one series that overlap.
+ * {@link UsageError} for a missing path or a folder without `.json`/`.csv` files,
+ * {@link KlineFileError} for an invalid file (a folder's non-kline file is skipped with a note), or
+ * files of one series that overlap.
  */
 export async function loadKlineDatasets(
   inputs: readonly string[],
   onFile?: (done: number, total: number) => void,
 ): Promise<KlineDataset[]> {
-  const paths = await klinePaths(inputs);
+  const paths = await expandKlineInputs([...inputs]);
+  const now = Date.now();
   const groups = new Map<string, LoadedKlines[]>();
   for (let i = 0; i < paths.length; i++) {
-    const f = await loadKlineFile(paths[i]);
+    const f = await loadKlineInput(paths[i], { now });
+    if (f === null) continue;
     const key = f.symbol === null
       ? `file:${f.path}`
       : `${folderOf(f.path)}|${f.symbol}|${f.interval}`;
@@ -124,6 +95,7 @@ export async function loadKlineDatasets(
     } else groups.set(key, [f]);
     onFile?.(i + 1, paths.length);
   }
+  if (groups.size === 0) throw new UsageError(`no kline files in ${inputs.join(", ")}`);
   const out: KlineDataset[] = [];
   for (const files of groups.values()) {
     const series = join(files);
