@@ -6,12 +6,8 @@
  * Rows are written as they arrive; running the same command again resumes an interrupted file.
  */
 
-import {
-  type Interval,
-  INTERVAL_MS,
-  isInterval,
-  nextOpenTime,
-} from "../shared/candles/intervals.ts";
+import { type Interval, INTERVAL_MS, isInterval } from "../shared/candles/intervals.ts";
+import { CandleError } from "../shared/candles/errors.ts";
 import { parseRestKlines } from "../shared/candles/rest_klines.ts";
 import { validateCandles } from "../shared/candles/validate.ts";
 import {
@@ -22,8 +18,9 @@ import {
 import { processEnv } from "../supabase/functions/_shared/env.ts";
 import { parseUtcDate } from "./lib/cli/backtest_options.ts";
 import { ProgressBar } from "./lib/cli/progress.ts";
-import { note, parseCli, runCli, UsageError } from "./lib/cli/run_cli.ts";
-import { openForAppend } from "./lib/klines/rest_json_file.ts";
+import { checkOutputPath } from "./lib/cli/output_file.ts";
+import { note, oneLine, parseCli, runCli, UsageError } from "./lib/cli/run_cli.ts";
+import { openForAppend, type RestRow } from "./lib/klines/rest_json_file.ts";
 
 const HELP =
   `usage: deno task fetch SYMBOL INTERVAL --from DATE [--to DATE] [--out FILE] [--rest-url URL] [--json]
@@ -72,6 +69,8 @@ export async function main(args: string[]): Promise<void> {
       values.to ? `_${values.to.slice(0, 10)}` : ""
     }.json`;
 
+  if (values.out !== undefined) await checkOutputPath("out", out);
+
   let file;
   try {
     file = await openForAppend(out);
@@ -87,14 +86,14 @@ export async function main(args: string[]): Promise<void> {
         }, before --from: not this download (choose another --out)`,
       );
     }
-    const start = file.lastOpenTime === null ? from : nextOpenTime(file.lastOpenTime, interval);
-    if (file.existing > 0) {
-      note(
-        `${out}: resuming after ${file.existing} candles (last ${
-          iso(file.lastOpenTime as number)
-        })`,
-      );
-    }
+    checkExistingInterval(file.existingRows, interval, out);
+    // A resumed file's last row is asked for again: Binance's row for it must be the stored one,
+    // or the file holds another symbol's klines (REST rows do not name their symbol).
+    const stored = file.existingRows.at(-1) ?? null;
+    const start = file.lastOpenTime === null ? from : file.lastOpenTime;
+    const resuming = () =>
+      note(`${out}: resuming after ${file.existing} candles (last ${iso(Number(stored?.[0]))})`);
+    if (file.existing > 0 && to !== undefined && start > to) resuming();
     const rest = new BinanceRest({
       baseUrl,
       onEvent: (e) =>
@@ -108,27 +107,48 @@ export async function main(args: string[]): Promise<void> {
     const serverTime = await rest.serverTime();
     const total = estimate(from, Math.min(to ?? serverTime, serverTime), interval);
     if (to === undefined || start <= to) {
-      const pages = rest.closedKlines({
-        symbol,
-        interval,
-        startTime: start,
-        endTime: to,
-        serverTime,
-      });
-      for await (const rows of pages) {
-        validateCandles(parseRestKlines(rows), interval);
-        await file.append(rows);
-        written += rows.length;
+      let verify = stored;
+      for await (
+        const rows of rest.closedKlines({
+          symbol,
+          interval,
+          startTime: start,
+          endTime: to,
+          serverTime,
+        })
+      ) {
+        let page = rows;
+        if (verify !== null) {
+          checkSameRow(verify, page[0], symbol, interval, out);
+          resuming();
+          verify = null;
+          page = page.slice(1);
+        }
+        if (page.length === 0) continue;
+        validateCandles(parseRestKlines(page), interval);
+        await file.append(page);
+        written += page.length;
         progress.update(`${symbol} ${interval}`, Math.min(total, file.existing + written), total);
       }
+      if (verify !== null) checkSameRow(verify, undefined, symbol, interval, out);
     }
     progress.clear();
+    if (file.existing + written === 0) {
+      throw new UsageError(
+        `Binance has no closed ${symbol} ${interval} candle from ${values.from}${
+          values.to === undefined ? "" : ` to ${values.to}`
+        }; no file written`,
+      );
+    }
     await file.finish();
   } catch (e) {
     file.close();
     if (e instanceof BinanceError) {
+      const message = e.kind === "unavailable"
+        ? `no answer from ${baseUrl}: ${e.message}; check the network, or point --rest-url or BINANCE_REST_URL at a reachable Binance`
+        : e.message;
       throw new UsageError(
-        `${e.message}${
+        `${message}${
           written ? ` (${written} new candles kept in ${out}; run again to resume)` : ""
         }`,
       );
@@ -166,6 +186,44 @@ function restUrl(flag: string | undefined): string {
     throw new UsageError(`${source}: expected an http(s):// URL, got ${v}`);
   }
   return v;
+}
+
+/**
+ * Refuses to resume `out` when its rows are not klines of `interval` (open times off the interval's
+ * grid, or close times beyond their candle), before anything is written. Throws {@link UsageError}.
+ */
+function checkExistingInterval(rows: readonly RestRow[], interval: Interval, out: string): void {
+  if (rows.length === 0) return;
+  try {
+    validateCandles(parseRestKlines(rows), interval);
+  } catch (e) {
+    const why = e instanceof CandleError && e.row !== null
+      ? `row ${e.row + 1}: ${e.detail}`
+      : oneLine(e);
+    throw new UsageError(
+      `${out}: not ${interval} klines (${why}): not this download (choose another --out)`,
+    );
+  }
+}
+
+/**
+ * Compares a resumed file's last row with Binance's row for the same open time (open time, open,
+ * high, low, close, volume). Throws {@link UsageError} when they differ or Binance has none.
+ */
+function checkSameRow(
+  stored: RestRow,
+  fetched: RestRow | undefined,
+  symbol: string,
+  interval: Interval,
+  out: string,
+): void {
+  const key = (r: RestRow) => JSON.stringify(r.slice(0, 6).map(String));
+  if (fetched !== undefined && key(fetched) === key(stored)) return;
+  throw new UsageError(
+    `${out}: its last candle (${
+      iso(Number(stored[0]))
+    }) is not Binance's ${symbol} ${interval} candle: the file holds another series (choose another --out)`,
+  );
 }
 
 /** Expected number of candles opening in [from, end] (ms), for the progress bar. */

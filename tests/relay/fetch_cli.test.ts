@@ -11,10 +11,11 @@ import { runScript } from "../support/run_cli.ts";
 
 const FIXTURE = fixturePath("binance/BTCUSDT-1h-2024.json");
 const btc = loadReplayFile(FIXTURE);
+const eth = loadReplayFile(fixturePath("binance/ETHUSDT-1h-2024H1.json"));
 const recorded = Deno.readTextFileSync(FIXTURE);
 
 async function withFake(startTime: number, fn: (fake: FakeBinance, dir: string) => Promise<void>) {
-  const fake = await startFakeBinance({ series: [btc], startTime, autoStart: false });
+  const fake = await startFakeBinance({ series: [btc, eth], startTime, autoStart: false });
   const dir = await Deno.makeTempDir({ prefix: "fetch-test-" });
   try {
     await fn(fake, dir);
@@ -132,6 +133,11 @@ Deno.test("fetch: bad input and Binance's refusals are one error line, exit 1", 
         /^error: --to is before --from/,
       ],
       [["BTCUSDT", "1h", "--from", "yesterday", ...url], /^error: --from: expected a date/],
+      [["BTCUSDT", "1h", "--from", "2024-02-30", ...url], /^error: --from: not a valid date/],
+      [
+        ["BTCUSDT", "1h", "--from", "2024-01-01", "--out", `${dir}/nope/x.json`, ...url],
+        /^error: --out \S+\/nope\/x\.json: no such folder/,
+      ],
       [
         ["BTCUSDT", "1h", "--from", "2024-01-01", "--out", `${dir}/notes.txt`, ...url],
         /not a kline file/,
@@ -151,6 +157,10 @@ Deno.test("fetch: bad input and Binance's refusals are one error line, exit 1", 
       assert.match(r.stderr.trim(), pattern);
       assert.equal(r.stderr.trim().split("\n").length, 1, r.stderr);
     }
+    const left = [];
+    for await (const e of Deno.readDir(dir)) left.push(e.name);
+    assert.deepEqual(left, ["notes.txt"], "a refused run leaves no file behind");
+    assert.equal(await Deno.readTextFile(`${dir}/notes.txt`), "hello\n");
     fake.rest.region451 = true;
     const r = await runScript("fetch.ts", [
       "BTCUSDT",
@@ -163,5 +173,105 @@ Deno.test("fetch: bad input and Binance's refusals are one error line, exit 1", 
     ]);
     assert.equal(r.code, 1);
     assert.match(r.stderr, /HTTP 451, restricted location/);
+    assert.ok(!(await exists(`${dir}/y.json`)), "no file when the first request fails");
+  });
+});
+
+async function exists(path: string): Promise<boolean> {
+  return await Deno.stat(path).then(() => true, () => false);
+}
+
+Deno.test("a download with no candle, or whose Binance stops answering, leaves no file", async () => {
+  await withFake(AFTER_2024, async (fake, dir) => {
+    const future = await runScript("fetch.ts", [
+      "BTCUSDT",
+      "1h",
+      "--from",
+      "2025-06-01",
+      "--out",
+      `${dir}/future.json`,
+      "--rest-url",
+      fake.restUrl,
+    ]);
+    assert.equal(future.code, 1);
+    assert.equal(
+      future.stderr,
+      "error: Binance has no closed BTCUSDT 1h candle from 2025-06-01; no file written\n",
+    );
+    assert.ok(!(await exists(`${dir}/future.json`)));
+
+    for (let i = 0; i < 5; i++) fake.rest.faults.push({ status: 503, path: "time" });
+    const down = await runScript("fetch.ts", [
+      "BTCUSDT",
+      "1h",
+      "--from",
+      "2024-01-01",
+      "--out",
+      `${dir}/down.json`,
+      "--rest-url",
+      fake.restUrl,
+    ]);
+    assert.equal(down.code, 1);
+    const last = down.stderr.trim().split("\n").at(-1) ?? "";
+    assert.ok(
+      last.startsWith(`error: no answer from ${fake.restUrl}: /api/v3/time: Binance unavailable`),
+      last,
+    );
+    assert.match(last, /point --rest-url or BINANCE_REST_URL at a reachable Binance$/);
+    assert.ok(!(await exists(`${dir}/down.json`)));
+  });
+});
+
+Deno.test("resuming a file of another symbol or interval is refused and changes nothing", async () => {
+  await withFake(AFTER_2024, async (fake, dir) => {
+    const out = `${dir}/btc.json`;
+    const url = ["--rest-url", fake.restUrl, "--out", out];
+    const first = await runScript("fetch.ts", [
+      "BTCUSDT",
+      "1h",
+      "--from",
+      "2024-01-01",
+      "--to",
+      "2024-01-31",
+      ...url,
+    ]);
+    assert.equal(first.code, 0, first.stderr);
+    const bytes = await Deno.readTextFile(out);
+    const cases: [string[], RegExp][] = [
+      [
+        ["ETHUSDT", "1h", "--from", "2024-01-01", "--to", "2024-02-29"],
+        /^error: \S+btc\.json: its last candle \(2024-01-31T23:00Z\) is not Binance's ETHUSDT 1h candle: the file holds another series/,
+      ],
+      [
+        ["BTCUSDT", "4h", "--from", "2024-01-01", "--to", "2024-02-29"],
+        /^error: \S+btc\.json: not 4h klines \(row 2: open_time .* is not aligned to 4h\)/,
+      ],
+      [
+        ["BTCUSDT", "15m", "--from", "2024-01-01", "--to", "2024-02-29"],
+        /^error: \S+btc\.json: not 15m klines \(row 1: close_time/,
+      ],
+    ];
+    for (const [args, pattern] of cases) {
+      const r = await runScript("fetch.ts", [...args, ...url]);
+      assert.equal(r.code, 1, `${args.join(" ")}: ${r.stdout}`);
+      assert.match(r.stderr, pattern);
+      assert.equal(r.stderr.trim().split("\n").length, 1, r.stderr);
+      assert.equal(await Deno.readTextFile(out), bytes, `${args.join(" ")} changed the file`);
+    }
+    const more = await runScript("fetch.ts", [
+      "BTCUSDT",
+      "1h",
+      "--from",
+      "2024-01-01",
+      "--to",
+      "2024-02-29",
+      ...url,
+    ]);
+    assert.equal(more.code, 0, more.stderr);
+    assert.equal(
+      more.stdout.trim(),
+      `BTCUSDT 1h: 1440 candles in ${out} (696 new, resumed after 744)`,
+    );
+    assert.deepEqual(JSON.parse(await Deno.readTextFile(out)), btc.rows.slice(0, 1440));
   });
 });

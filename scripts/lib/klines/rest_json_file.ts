@@ -3,7 +3,8 @@
  * array with one row per line, `[\n[row],\n[row]\n]\n`, rows exactly as Binance sent them. Rows are
  * appended as they arrive, so an interrupted download leaves a readable prefix: {@link openForAppend}
  * finds the last complete row of such a file (or of a finished one), cuts what follows, and keeps
- * appending after it.
+ * appending after it. Nothing is written before the first append or `finish`: a run that fails
+ * before its first row leaves no file, or the earlier file exactly as it was.
  */
 
 /** A REST kline row: `[openTime, open, high, low, close, volume, closeTime, ...]`. */
@@ -17,20 +18,22 @@ export interface RestJsonAppender {
   readonly lastOpenTime: number | null;
   /** Open time (ms) of the first row in the file, or null. */
   readonly firstOpenTime: number | null;
+  /** The complete rows already in the file, in order (to check they are the series asked for). */
+  readonly existingRows: readonly RestRow[];
   /** Appends rows (written to the file before it resolves). */
   append(rows: readonly RestRow[]): Promise<void>;
-  /** Writes the closing bracket and closes the file. */
+  /** Writes the closing bracket and closes the file (creating it, `[\n]\n`, when it had no row). */
   finish(): Promise<void>;
-  /** Closes the file without the closing bracket (a later run resumes it). */
+  /** Closes the file without the closing bracket (a later run resumes it); a no-op before a write. */
   close(): void;
 }
 
 const enc = new TextEncoder();
 
 /**
- * Opens `path` for appending rows: creates it (`[\n`) when missing, else keeps its complete rows and
- * drops an unfinished last line or the closing bracket. Throws an Error naming the file and line
- * when the file is not such a kline file.
+ * Reads `path` for appending rows: on the first append or `finish` it is created (`[\n`) when
+ * missing, else its complete rows are kept and an unfinished last line or the closing bracket is
+ * dropped. Throws an Error naming the file and line when the file is not such a kline file.
  */
 export async function openForAppend(path: string): Promise<RestJsonAppender> {
   let text: string | null = null;
@@ -43,6 +46,7 @@ export async function openForAppend(path: string): Promise<RestJsonAppender> {
   let rows = 0;
   let first: number | null = null;
   let last: number | null = null;
+  const existingRows: RestRow[] = [];
   if (text !== null && text.length > 0) {
     if (!text.startsWith("[\n")) {
       throw new Error(
@@ -72,37 +76,49 @@ export async function openForAppend(path: string): Promise<RestJsonAppender> {
       }
       first ??= row[0];
       last = row[0];
+      existingRows.push(row);
       rows++;
       keep = pos + body.length;
       pos = nl + 1;
       line++;
     }
   }
-  const file = await Deno.open(path, { write: true, create: true });
-  if (text === null || text.length === 0) {
-    await writeAll(file, enc.encode("[\n"));
-  } else {
-    await file.truncate(keep);
-    await file.seek(keep, Deno.SeekMode.Start);
-  }
+  let file: Deno.FsFile | null = null;
+  const opened = async (): Promise<Deno.FsFile> => {
+    if (file) return file;
+    const f = await Deno.open(path, { write: true, create: true });
+    if (text === null || text.length === 0) {
+      await f.truncate(0);
+      await writeAll(f, enc.encode("[\n"));
+    } else {
+      await f.truncate(keep);
+      await f.seek(keep, Deno.SeekMode.Start);
+    }
+    return (file = f);
+  };
   let count = rows;
   return {
     existing: rows,
     lastOpenTime: last,
     firstOpenTime: first,
+    existingRows,
     async append(more) {
       if (more.length === 0) return;
+      const f = await opened();
       const parts = more.map((r) => JSON.stringify(r));
       const text = (count > 0 ? ",\n" : "") + parts.join(",\n");
-      await writeAll(file, enc.encode(text));
+      await writeAll(f, enc.encode(text));
       count += more.length;
     },
     async finish() {
-      await writeAll(file, enc.encode(count > 0 ? "\n]\n" : "]\n"));
-      file.close();
+      const f = await opened();
+      await writeAll(f, enc.encode(count > 0 ? "\n]\n" : "]\n"));
+      f.close();
+      file = null;
     },
     close() {
-      file.close();
+      file?.close();
+      file = null;
     },
   };
 }
