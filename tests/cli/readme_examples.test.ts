@@ -1,7 +1,8 @@
 /**
  * The README's examples run as written: every `deno task` command of the kline CLIs in its code blocks
  * is run in bash (brace expansion, line continuations) with `deno` on PATH, from the repository root,
- * and must exit 0; where a ```text block follows a command's ```sh block, stdout must equal it.
+ * and must exit 0; where a ```text block follows a command's ```sh block, stdout must equal it. The
+ * files they write (`--html`, the chart's PNG or SVG) are removed again.
  * Templates (`<file>`, `URL`, `$VAR`, pipes) and tasks that need a database, the network or minutes
  * (test, bench, db:*, golden, …) are not run here; the task table test covers their `--help`.
  */
@@ -10,7 +11,7 @@ import assert from "node:assert/strict";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 const README = await Deno.readTextFile(`${ROOT}README.md`);
-const RUNNABLE = new Set(["signals", "indicators", "backtest", "klines:check"]);
+const RUNNABLE = new Set(["signals", "indicators", "backtest", "klines:check", "chart"]);
 
 interface Example {
   command: string;
@@ -81,6 +82,7 @@ await Deno.symlink(Deno.execPath(), `${BIN}/deno`);
 for (const ex of RUN) {
   Deno.test(`README line ${ex.line}: ${ex.command.slice(0, 90)}`, async () => {
     const html = ex.command.match(/--html\s+(\S+)/)?.[1];
+    let wrote: string | undefined;
     try {
       const out = await new Deno.Command("bash", {
         args: ["-c", ex.command],
@@ -90,11 +92,12 @@ for (const ex of RUN) {
         stderr: "piped",
       }).output();
       const dec = new TextDecoder();
+      wrote = dec.decode(out.stdout).match(/^wrote (\S+) /)?.[1];
       assert.equal(out.code, 0, dec.decode(out.stderr));
       if (ex.output !== null) assert.equal(dec.decode(out.stdout), ex.output);
       if (html) assert.ok((await Deno.stat(`${ROOT}${html}`)).isFile, html);
     } finally {
-      if (html) await Deno.remove(`${ROOT}${html}`).catch(() => {});
+      for (const f of [html, wrote]) if (f) await Deno.remove(`${ROOT}${f}`).catch(() => {});
     }
   });
 }
