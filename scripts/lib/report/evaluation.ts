@@ -85,7 +85,7 @@ export function targetChecks(run: EvaluationRun): TargetCheck[] {
     {
       target: "Brier score below the base rate's",
       met: p.brier !== null && p.baseRateBrier !== null && p.brier < p.baseRateBrier,
-      value: `${fmt(p.brier, 4)} vs ${fmt(p.baseRateBrier, 4)}`,
+      value: brierPair(p.brier, p.baseRateBrier),
     },
     {
       target: `TP1 rate within ±10 points of confidence in deciles with >= ${MIN_DECILE_TRADES}`,
@@ -95,6 +95,16 @@ export function targetChecks(run: EvaluationRun): TargetCheck[] {
         : `largest gap ${fmt(p.calibrationGap * 100, 1)} points`,
     },
   ];
+}
+
+/**
+ * Two Brier scores to 4 decimals, or to as many more (up to 6) as it takes for unequal scores to
+ * print unequal: "0.22898 vs 0.22902" rather than a "met" beside "0.2290 vs 0.2290".
+ */
+function brierPair(a: number | null, b: number | null): string {
+  let d = 4;
+  while (d < 6 && a !== null && b !== null && a !== b && fmt(a, d) === fmt(b, d)) d++;
+  return `${fmt(a, d)} vs ${fmt(b, d)}`;
 }
 
 function statsJson(s: TradeSetStats) {

@@ -13,19 +13,22 @@ import {
 } from "./evaluation.ts";
 
 const CSS =
-  `body{font:14px/1.4 system-ui,sans-serif;margin:24px auto;max-width:1200px;color:#222;padding:0 12px}
+  `body{font:14px/1.4 system-ui,sans-serif;margin:24px auto;max-width:1440px;color:#222;padding:0 12px}
 h1{font-size:22px}h2{font-size:18px;margin-top:32px;border-bottom:1px solid #ccc}
 table{border-collapse:collapse;margin:8px 0;font-variant-numeric:tabular-nums}
-td,th{padding:2px 8px;border-bottom:1px solid #eee;text-align:right}td:first-child,th:first-child{text-align:left}
+td,th{padding:2px 8px;border-bottom:1px solid #eee;text-align:right;white-space:nowrap}td:first-child,th:first-child{text-align:left}
+.scroll{overflow-x:auto}
 tr:last-child td{font-weight:600}.met{color:#060}.missed{color:#a00}.note{color:#555}
 svg{width:420px;height:auto;background:#fafafa;border:1px solid #eee}
 .warn{background:#fff4e5;padding:8px;border:1px solid #f0c36d}`;
 
 function tableHtml(rows: string[][]): string {
   const [head, ...body] = rows;
-  return `<table><thead><tr>${head.map((h) => `<th>${esc(h)}</th>`).join("")}</tr></thead><tbody>${
+  return `<div class="scroll"><table><thead><tr>${
+    head.map((h) => `<th>${esc(h)}</th>`).join("")
+  }</tr></thead><tbody>${
     body.map((r) => `<tr>${r.map((c) => `<td>${esc(c)}</td>`).join("")}</tr>`).join("")
-  }</tbody></table>`;
+  }</tbody></table></div>`;
 }
 
 /**
