@@ -3,7 +3,8 @@
  * (`supabase/functions/<name>/bundle.js`, from `deno task build`) runs in its own `deno run` process
  * with only network and environment permissions, and a gateway answers at
  * `http://127.0.0.1:<port>/functions/v1/<name>` (Supabase's local address with port 54321),
- * forwarding each request to its function unchanged.
+ * forwarding each request to its function unchanged. The gateway also mounts other local services by
+ * path prefix (the REST subset at `/rest/v1/`, Realtime at `/realtime/v1/`: ./local_api.ts).
  */
 
 /** A running function process. */
@@ -107,6 +108,8 @@ export interface GatewayFault {
 
 /** The gateway in front of the function processes. */
 export interface FunctionsGateway {
+  /** `http://127.0.0.1:<port>` (the project URL clients such as supabase-js are given). */
+  url: string;
   /** `http://127.0.0.1:<port>/functions/v1` */
   functionsUrl: string;
   port: number;
@@ -114,16 +117,29 @@ export interface FunctionsGateway {
   faults: Map<string, GatewayFault>;
   /** Requests per function name, how many met a fault, and how many per wake-up `reason`. */
   requests: Map<string, { total: number; faulted: number; reasons: Record<string, number> }>;
+  /** Closes the routes ({@link GatewayRoute.close}), then the server. */
   stop(): Promise<void>;
+}
+
+/** Another service behind the gateway: requests whose path starts with `prefix` go to `handle`. */
+export interface GatewayRoute {
+  /** Path prefix, e.g. `/rest/v1/`. */
+  prefix: string;
+  /** Answers a request (it may upgrade it to a WebSocket). */
+  handle(req: Request): Response | Promise<Response>;
+  /** Ends long-lived connections (WebSockets) so the server can shut down. */
+  close?(): void | Promise<void>;
 }
 
 /**
  * Serves `/functions/v1/<name>[/...]` on 127.0.0.1:`port` (0 = any free port), forwarding method,
- * headers and body to the named function and its answer back; unknown names are 404.
+ * headers and body to the named function and its answer back, and every path under a `routes`
+ * prefix to that route (first match wins); anything else is 404 `{error}`, a route that throws 500.
  */
 export function startGateway(
   functions: readonly FunctionProcess[],
   port: number,
+  routes: readonly GatewayRoute[] = [],
 ): FunctionsGateway {
   const byName = new Map(functions.map((f) => [f.name, f]));
   const faults = new Map<string, GatewayFault>();
@@ -133,6 +149,16 @@ export function startGateway(
   >();
   const server = Deno.serve({ hostname: "127.0.0.1", port, onListen: () => {} }, async (req) => {
     const url = new URL(req.url);
+    const route = routes.find((r) => url.pathname.startsWith(r.prefix));
+    if (route) {
+      try {
+        return await route.handle(req);
+      } catch (e) {
+        return Response.json({ error: `${route.prefix}: ${(e as Error).message}` }, {
+          status: 500,
+        });
+      }
+    }
     const m = /^\/functions\/v1\/([a-z0-9_-]+)(\/.*)?$/.exec(url.pathname);
     const fn = m ? byName.get(m[1]) : undefined;
     if (!m || !fn) {
@@ -184,10 +210,14 @@ export function startGateway(
   const actual = server.addr.port;
   return {
     port: actual,
+    url: `http://127.0.0.1:${actual}`,
     functionsUrl: `http://127.0.0.1:${actual}/functions/v1`,
     faults,
     requests,
-    stop: () => server.shutdown(),
+    stop: async () => {
+      for (const r of routes) await r.close?.();
+      await server.shutdown();
+    },
   };
 }
 

@@ -2,7 +2,8 @@
  * The local stack behind `deno task start`: everything the product runs on Supabase, on one machine,
  * from the same code. A Postgres (a throwaway cluster, or the database you name) with the migrations
  * and seed; the Edge Function bundles, each in its own process, behind Supabase's local address
- * (`http://127.0.0.1:54321/functions/v1/<name>`); the pg_net stand-in's dispatcher sending the
+ * (`http://127.0.0.1:54321/functions/v1/<name>`), with Supabase's REST subset and Realtime beside them
+ * (`/rest/v1/`, `/realtime/v1/`: ./local_api.ts); the pg_net stand-in's dispatcher sending the
  * database's signed wake-ups to them; the scheduled jobs of `private.jobs` where pg_cron is absent;
  * and a watcher that reports every stored signal. The data feed (the relay, live or replayed) is
  * attached by scripts/start.ts.
@@ -22,6 +23,8 @@ import {
   startGateway,
 } from "./functions.ts";
 import { hasPgCron, type JobRunner, startJobRunner } from "./jobs.ts";
+import type { ApiKeys } from "./jwt.ts";
+import { startLocalApi } from "./local_api.ts";
 
 /** Settings of {@link startStack}. */
 export interface StackOptions {
@@ -49,6 +52,10 @@ export interface Stack {
   /** The database (postgres:// URL) and a client on it. */
   dbUrl: string;
   sql: postgres.Sql;
+  /** `http://127.0.0.1:<port>`: the project URL for supabase-js (REST subset, Realtime, functions). */
+  url: string;
+  /** The anon and service_role keys of this run (also in `.cache/local-api.json` for `deno task watch`). */
+  keys: ApiKeys;
   /** `http://127.0.0.1:<port>/functions/v1` */
   functionsUrl: string;
   functions: FunctionProcess[];
@@ -115,8 +122,18 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
         cold_start_ms: Math.round(fn.coldStartMs),
       });
     }
-    const gateway: FunctionsGateway = startGateway(functions, opts.port ?? 54321);
+    const api = await startLocalApi({ dbUrl, log });
+    stops.push(() => api.stop());
+    const gateway: FunctionsGateway = startGateway(functions, opts.port ?? 54321, api.routes);
     stops.push(() => gateway.stop());
+    await api.publish(opts.root, gateway.url);
+    log({
+      level: "info",
+      msg: "API ready (REST subset, Realtime, functions)",
+      url: gateway.url,
+      anon_key: api.keys.anonKey,
+      service_role_key: api.keys.serviceRoleKey,
+    });
 
     // Wake-ups go to the gateway, signed with a fresh key each run.
     const secret = crypto.randomUUID().replaceAll("-", "");
@@ -152,6 +169,8 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     const stack: Stack = {
       dbUrl,
       sql,
+      url: gateway.url,
+      keys: api.keys,
       functionsUrl: gateway.functionsUrl,
       functions,
       gateway,

@@ -1,0 +1,119 @@
+/**
+ * The local stack's Supabase API besides the functions: API keys (./jwt.ts), the REST subset at
+ * `/rest/v1/` (./rest.ts) and Realtime at `/realtime/v1/` (./realtime.ts), as routes for the gateway
+ * (./functions.ts `startGateway(functions, port, api.routes)`).
+ *
+ * `publish(root, url)` writes the project URL and keys to `.cache/local-api.json` (git-ignored), where
+ * `deno task watch` finds them when no `--url`/`--key` or SUPABASE_URL/SUPABASE_ANON_KEY are given;
+ * `stop()` removes the file again.
+ */
+
+import postgres from "postgres";
+import type { Logger } from "../lib/cli/log.ts";
+import type { GatewayRoute } from "./functions.ts";
+import { type ApiKeys, issueApiKeys, randomJwtSecret } from "./jwt.ts";
+import { LocalRealtime } from "./realtime.ts";
+import { restHandler } from "./rest.ts";
+
+/** Settings of {@link startLocalApi}. */
+export interface LocalApiOptions {
+  /** The database, connected to as a superuser (the local stack's `postgres`). */
+  dbUrl: string;
+  /** JWT secret (default: a random one for this run). */
+  jwtSecret?: string;
+  log?: Logger;
+}
+
+/** What the stack mounts and prints. */
+export interface LocalApi {
+  /** The anon and service_role keys and their secret. */
+  keys: ApiKeys;
+  /** `/rest/v1/` and `/realtime/v1/`, for `startGateway`. */
+  routes: GatewayRoute[];
+  realtime: LocalRealtime;
+  /** Writes `<root>.cache/local-api.json` (`{url, anonKey, serviceRoleKey}`) for `deno task watch`. */
+  publish(root: string, url: string): Promise<void>;
+  /** Closes Realtime connections, removes its triggers, closes the database client, removes the file. */
+  stop(): Promise<void>;
+}
+
+/** The file `publish` writes, as `deno task watch` reads it. */
+export interface LocalApiInfo {
+  url: string;
+  anonKey: string;
+  serviceRoleKey: string;
+}
+
+/** Path of the published file under the repository root `root` (ending in `/`). */
+export function localApiInfoPath(root: string): string {
+  return `${root}.cache/local-api.json`;
+}
+
+/** Reads the file a running local stack published, or null when there is none (or it is unreadable). */
+export async function readLocalApiInfo(root: string): Promise<LocalApiInfo | null> {
+  try {
+    const o = JSON.parse(await Deno.readTextFile(localApiInfoPath(root))) as Partial<LocalApiInfo>;
+    if (
+      typeof o.url === "string" && typeof o.anonKey === "string" &&
+      typeof o.serviceRoleKey === "string"
+    ) {
+      return { url: o.url, anonKey: o.anonKey, serviceRoleKey: o.serviceRoleKey };
+    }
+  } catch { /* none */ }
+  return null;
+}
+
+/**
+ * Issues the keys, starts Realtime's change feed (triggers in schema `local_realtime`, see
+ * ./realtime_feed.ts) and returns the routes to mount. Throws when the database is unreachable or the
+ * feed cannot be installed; nothing is left running then.
+ */
+export async function startLocalApi(opts: LocalApiOptions): Promise<LocalApi> {
+  const keys = await issueApiKeys(opts.jwtSecret ?? randomJwtSecret());
+  const sql = postgres(opts.dbUrl, { max: 6, onnotice: () => {} });
+  let realtime: LocalRealtime;
+  try {
+    realtime = await LocalRealtime.start({
+      sql,
+      dbUrl: opts.dbUrl,
+      jwtSecret: keys.jwtSecret,
+      log: opts.log,
+    });
+  } catch (e) {
+    await sql.end({ timeout: 5 });
+    throw e;
+  }
+  const rest = restHandler({ sql, jwtSecret: keys.jwtSecret });
+  let published: string | null = null;
+  return {
+    keys,
+    realtime,
+    routes: [
+      { prefix: "/rest/v1/", handle: rest },
+      {
+        prefix: "/realtime/v1/",
+        handle: (req) => realtime.handle(req),
+        close: () => realtime.disconnectAll(),
+      },
+    ],
+    publish: async (root, url) => {
+      published = localApiInfoPath(root);
+      await Deno.mkdir(`${root}.cache`, { recursive: true });
+      const info: LocalApiInfo = {
+        url,
+        anonKey: keys.anonKey,
+        serviceRoleKey: keys.serviceRoleKey,
+      };
+      await Deno.writeTextFile(published, JSON.stringify(info, null, 2) + "\n");
+    },
+    stop: async () => {
+      await realtime.stop();
+      await sql.end({ timeout: 5 });
+      if (published) {
+        try {
+          await Deno.remove(published);
+        } catch { /* already gone */ }
+      }
+    },
+  };
+}
