@@ -3,15 +3,15 @@
  * `/rest/v1/` (./rest.ts) and Realtime at `/realtime/v1/` (./realtime.ts), as routes for the gateway
  * (./functions.ts `startGateway(functions, port, api.routes)`).
  *
- * `publish(root, url)` writes the project URL and keys to `.cache/local-api.json` (git-ignored), where
- * `deno task watch` finds them when no `--url`/`--key` or SUPABASE_URL/SUPABASE_ANON_KEY are given;
- * `stop()` removes the file again.
+ * `publish(root, url)` writes the project URL, the keys and a signed-in test user's token to
+ * `.cache/local-api.json` (git-ignored), where `deno task watch` finds them when no `--url`/`--key`
+ * or SUPABASE_URL/SUPABASE_ANON_KEY are given; `stop()` removes the file again.
  */
 
 import postgres from "postgres";
 import type { Logger } from "../lib/cli/log.ts";
 import type { GatewayRoute } from "./functions.ts";
-import { type ApiKeys, issueApiKeys, randomJwtSecret } from "./jwt.ts";
+import { type ApiKeys, issueApiKeys, randomJwtSecret, userToken } from "./jwt.ts";
 import { LocalRealtime } from "./realtime.ts";
 import { restHandler } from "./rest.ts";
 
@@ -31,7 +31,10 @@ export interface LocalApi {
   /** `/rest/v1/` and `/realtime/v1/`, for `startGateway`. */
   routes: GatewayRoute[];
   realtime: LocalRealtime;
-  /** Writes `<root>.cache/local-api.json` (`{url, anonKey, serviceRoleKey}`) for `deno task watch`. */
+  /**
+   * Writes `<root>.cache/local-api.json` (`{url, anonKey, serviceRoleKey, userToken}`) for
+   * `deno task watch`.
+   */
   publish(root: string, url: string): Promise<void>;
   /** Closes Realtime connections, removes its triggers, closes the database client, removes the file. */
   stop(): Promise<void>;
@@ -42,7 +45,12 @@ export interface LocalApiInfo {
   url: string;
   anonKey: string;
   serviceRoleKey: string;
+  /** A signed-in test user's access token (role authenticated, `sub` {@link LOCAL_USER_ID}). */
+  userToken: string;
 }
+
+/** The local stack's test user (the `sub` of {@link LocalApiInfo.userToken}). */
+export const LOCAL_USER_ID = "00000000-0000-4000-8000-000000000001";
 
 /** Path of the published file under the repository root `root` (ending in `/`). */
 export function localApiInfoPath(root: string): string {
@@ -55,9 +63,10 @@ export async function readLocalApiInfo(root: string): Promise<LocalApiInfo | nul
     const o = JSON.parse(await Deno.readTextFile(localApiInfoPath(root))) as Partial<LocalApiInfo>;
     if (
       typeof o.url === "string" && typeof o.anonKey === "string" &&
-      typeof o.serviceRoleKey === "string"
+      typeof o.serviceRoleKey === "string" && typeof o.userToken === "string"
     ) {
-      return { url: o.url, anonKey: o.anonKey, serviceRoleKey: o.serviceRoleKey };
+      const { url, anonKey, serviceRoleKey, userToken } = o;
+      return { url, anonKey, serviceRoleKey, userToken };
     }
   } catch { /* none */ }
   return null;
@@ -103,6 +112,7 @@ export async function startLocalApi(opts: LocalApiOptions): Promise<LocalApi> {
         url,
         anonKey: keys.anonKey,
         serviceRoleKey: keys.serviceRoleKey,
+        userToken: await userToken(keys.jwtSecret, LOCAL_USER_ID, 10 * 365 * 86_400),
       };
       await Deno.writeTextFile(published, JSON.stringify(info, null, 2) + "\n");
     },

@@ -1,5 +1,5 @@
 /**
- * How the local stack (and later `deno task watch`) shows a stored signal: a few readable lines for
+ * How the local stack and `deno task watch` show a stored signal: a few readable lines for
  * people, or the JSON record that `deno task signals --json` prints for the same bar.
  */
 
@@ -33,6 +33,41 @@ export interface StoredSignalRecord {
   evidence?: unknown;
 }
 
+/**
+ * A signal as a client of the Supabase API sees it (`deno task watch`): the stored record, without
+ * `bar` when the reader may not count the candles (they are server-only).
+ */
+export type SignalRecord = Omit<StoredSignalRecord, "bar"> & { bar?: number };
+
+/**
+ * A `public.signals` row in the record's shape: from postgres.js (timestamps as Date, ids as strings)
+ * or as JSON from PostgREST or a Realtime record (timestamps as ISO 8601 strings). `bar` is included
+ * when given. Fields keep {@link StoredSignalRecord}'s order, so `--json` lines compare as text.
+ */
+export function signalFromRow(r: Record<string, unknown>, bar?: number): SignalRecord {
+  const openTime = new Date(r.open_time as string | Date).getTime();
+  const rec: SignalRecord = {
+    id: Number(r.id),
+    symbol: r.symbol as string,
+    interval: r.timeframe as string,
+    time: new Date(openTime).toISOString(),
+    openTime,
+    ...(bar === undefined ? {} : { bar }),
+    direction: r.direction as "long" | "short",
+    entry: r.entry as number,
+    stopLoss: r.stop_loss as number,
+    takeProfits: [r.tp1 as number, r.tp2 as number, r.tp3 as number],
+    riskReward: (r.risk_reward ?? null) as number | null,
+    confidence: r.confidence as number,
+    atr: (r.atr ?? null) as number | null,
+    contributions: r.contributions as StoredSignalRecord["contributions"],
+    rationale: r.rationale as string,
+    patterns: r.patterns,
+  };
+  if (r.evidence !== null && r.evidence !== undefined) rec.evidence = r.evidence;
+  return rec;
+}
+
 /** Signals stored with id > `afterId`, oldest first (at most `limit`). */
 export async function signalsAfter(
   sql: postgres.Sql,
@@ -43,31 +78,9 @@ export async function signalsAfter(
     select s.id, s.symbol, s.timeframe, s.open_time, s.direction, s.entry, s.stop_loss, s.tp1, s.tp2, s.tp3,
       s.risk_reward, s.confidence, s.atr, s.contributions, s.rationale, s.patterns, s.evidence,
       (select count(*) from public.candles c
-        where c.symbol = s.symbol and c.timeframe = s.timeframe and c.open_time < s.open_time)::int as bar,
-      public.epoch_ms(s.open_time) as open_ms
+        where c.symbol = s.symbol and c.timeframe = s.timeframe and c.open_time < s.open_time)::int as bar
     from public.signals s where s.id > ${afterId} order by s.id limit ${limit}`;
-  return rows.map((r) => {
-    const rec: StoredSignalRecord = {
-      id: Number(r.id),
-      symbol: r.symbol as string,
-      interval: r.timeframe as string,
-      time: new Date(Number(r.open_ms)).toISOString(),
-      openTime: Number(r.open_ms),
-      bar: r.bar as number,
-      direction: r.direction as "long" | "short",
-      entry: r.entry as number,
-      stopLoss: r.stop_loss as number,
-      takeProfits: [r.tp1 as number, r.tp2 as number, r.tp3 as number],
-      riskReward: r.risk_reward as number | null,
-      confidence: r.confidence as number,
-      atr: r.atr as number | null,
-      contributions: r.contributions as StoredSignalRecord["contributions"],
-      rationale: r.rationale as string,
-      patterns: r.patterns,
-    };
-    if (r.evidence !== null && r.evidence !== undefined) rec.evidence = r.evidence;
-    return rec;
-  });
+  return rows.map((r) => signalFromRow(r, r.bar as number) as StoredSignalRecord);
 }
 
 /** A price with sensible decimals: 2 from 1,000 up, 4 from 1, else 6 significant digits. */
@@ -92,7 +105,7 @@ function pct(level: number, entry: number): string {
  *       targets 95762.70 (+1.32%)  96387.90 (+1.98%)  97013.10 (+2.65%)
  *       why: Wyckoff spring (strength 0.71) in accumulation; …
  */
-export function formatPreview(s: StoredSignalRecord): string {
+export function formatPreview(s: SignalRecord): string {
   const arrow = s.direction === "long" ? "▲ LONG " : "▼ SHORT";
   const when = s.time.slice(0, 16).replace("T", " ");
   const why = s.rationale.length > 220 ? `${s.rationale.slice(0, 219)}…` : s.rationale;
@@ -107,7 +120,7 @@ export function formatPreview(s: StoredSignalRecord): string {
 }
 
 /** The JSON line for `--json`: the offline CLI's fields (no database id). */
-export function previewJson(s: StoredSignalRecord): string {
+export function previewJson(s: SignalRecord): string {
   const { id: _id, ...rest } = s;
   return JSON.stringify(rest);
 }

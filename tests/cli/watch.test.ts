@@ -1,0 +1,321 @@
+/**
+ * `deno task watch` as a user runs it, against the local API on the test database: it prints each new
+ * signal once with the local stack's preview, catches up what a reconnect in the middle of a burst
+ * missed, and refuses bad options and keys in one line.
+ */
+
+import assert from "node:assert/strict";
+import {
+  formatPreview,
+  signalsAfter,
+  type StoredSignalRecord,
+} from "../../scripts/lib/report/signal_preview.ts";
+import { verifyJwt } from "../../scripts/stack/jwt.ts";
+import { readLocalApiInfo } from "../../scripts/stack/local_api.ts";
+import { resolveProject } from "../../scripts/watch.ts";
+import { connect, testDatabaseUrl, withTestSymbol } from "../db/test_database.ts";
+import { insertSignal, sleep, startApi, waitFor } from "../support/local_api.ts";
+import { hasStackTrace, runTask, spawnScript } from "../support/run_cli.ts";
+
+const H = 3_600_000;
+const T0 = Date.UTC(2025, 0, 6);
+
+/** A running `deno task watch`: its output as it comes, and its exit. */
+function watch(args: string[]) {
+  const child = spawnScript("watch.ts", args);
+  const out = { stdout: "", stderr: "" };
+  const pump = async (stream: ReadableStream<Uint8Array>, key: "stdout" | "stderr") => {
+    for await (const chunk of stream.pipeThrough(new TextDecoderStream())) out[key] += chunk;
+  };
+  const pumped = Promise.all([pump(child.stdout, "stdout"), pump(child.stderr, "stderr")]);
+  const exit = child.status.then(async (s) => {
+    await pumped;
+    return s.code;
+  });
+  return {
+    out,
+    /** Its exit code; it is killed (and this rejects) after `timeoutMs`. */
+    exited: async (timeoutMs = 60_000): Promise<number> => {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const late = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => {
+          try {
+            child.kill("SIGKILL");
+          } catch { /* exited */ }
+          reject(new Error(`watch still running after ${timeoutMs} ms; stderr: ${out.stderr}`));
+        }, timeoutMs);
+      });
+      try {
+        return await Promise.race([exit, late]);
+      } finally {
+        clearTimeout(timer);
+      }
+    },
+    /** Waits for the note that the first subscribe and catch-up are done. */
+    watching: () => waitFor(() => out.stderr.includes("watching "), "watch to subscribe", 30_000),
+    kill: () => {
+      try {
+        child.kill("SIGKILL");
+      } catch { /* exited */ }
+    },
+  };
+}
+
+/** The stack's record for each id (via the stack's own query), in id order. */
+async function stackRecords(
+  sql: ReturnType<typeof connect>,
+  ids: number[],
+): Promise<StoredSignalRecord[]> {
+  const all = await signalsAfter(sql, Math.min(...ids) - 1, 10_000);
+  return all.filter((r) => ids.includes(r.id));
+}
+
+Deno.test("watch prints each new signal once, with the local stack's preview (text and --json)", async () => {
+  const api = await startApi();
+  const sql = connect();
+  const token = await api.userToken();
+  const base = ["--url", api.url, "--key", api.anonKey, "--token", token, "--symbol", "tstwatch"];
+  try {
+    await withTestSymbol(sql, "TSTWATCH", async () => {
+      const before = await insertSignal(sql, "TSTWATCH", T0, "stored before the watch started");
+      const text = watch([...base, "--count", "2"]);
+      const json = watch([...base, "--json", "--last", "1", "--count", "3"]);
+      try {
+        await text.watching();
+        await json.watching();
+        const a = await insertSignal(sql, "TSTWATCH", T0 + H, "first live");
+        const b = await insertSignal(sql, "TSTWATCH", T0 + 2 * H, "second live");
+        assert.equal(await text.exited(), 0, text.out.stderr);
+        assert.equal(await json.exited(), 0, json.out.stderr);
+        const [r0, ra, rb] = await stackRecords(sql, [before, a, b]);
+        assert.equal(text.out.stdout, `${formatPreview(ra)}\n\n${formatPreview(rb)}\n\n`);
+        const lines = json.out.stdout.trim().split("\n").map((l) => JSON.parse(l));
+        const withoutBar = (r: StoredSignalRecord) => {
+          const { id: _id, bar: _bar, ...rest } = r;
+          return rest;
+        };
+        assert.deepEqual(lines, [r0, ra, rb].map(withoutBar), "--last 1, then the live ones");
+      } finally {
+        text.kill();
+        json.kill();
+      }
+    });
+  } finally {
+    await sql.end();
+    await api.stop();
+  }
+});
+
+Deno.test("a reconnect in the middle of a burst loses nothing that watch prints (catch-up query)", async () => {
+  const api = await startApi();
+  const sql = connect();
+  const total = 60;
+  try {
+    await withTestSymbol(sql, "TSTBURST", async () => {
+      const w = watch([
+        "--url",
+        api.url,
+        "--key",
+        api.anonKey,
+        "--token",
+        await api.userToken(),
+        "--symbol",
+        "TSTBURST",
+        "--json",
+        "--count",
+        String(total),
+      ]);
+      try {
+        await w.watching();
+        const deliveredBefore = api.api.realtime.stats.delivered;
+        const inserted: number[] = [];
+        for (let i = 0; i < total; i++) {
+          inserted.push(await insertSignal(sql, "TSTBURST", T0 + i * H, `burst ${i}`));
+          // A third of the way in, the connection drops and Realtime refuses reconnects for a while:
+          // everything stored meanwhile is never sent live.
+          if (i === 20) api.api.realtime.disconnectAll(1500);
+          await sleep(75); // ~5 s in all: the client is back before the burst ends
+        }
+        assert.equal(await w.exited(), 0, w.out.stderr);
+        const ids = w.out.stdout.trim().split("\n").map((l) => JSON.parse(l).openTime);
+        assert.equal(ids.length, total, "one line per signal");
+        assert.deepEqual(
+          [...ids].sort((x, y) => x - y),
+          inserted.map((_, i) => T0 + i * H),
+          "every signal of the burst, each once",
+        );
+        assert.match(w.out.stderr, /connection lost/);
+        assert.match(w.out.stderr, /subscribed again; catching up/);
+        const live = api.api.realtime.stats.delivered - deliveredBefore;
+        console.log(`burst: ${live} of ${total} delivered live, the rest by the catch-up query`);
+        assert.ok(live < total, `some signals came only through the catch-up (${live} live)`);
+        assert.ok(!hasStackTrace(w.out.stderr));
+      } finally {
+        w.kill();
+      }
+    });
+  } finally {
+    await sql.end();
+    await api.stop();
+  }
+});
+
+Deno.test("watch refuses bad options and keys that cannot read signals in one line", async () => {
+  const api = await startApi();
+  try {
+    const project = ["--url", api.url, "--key", api.anonKey];
+    const cases: [string[], RegExp][] = [
+      [[...project, "--symbol", "BTC-USD"], /^error: --symbol: expected a Binance symbol/],
+      [[...project, "--timeframe", "7h"], /^error: --timeframe: expected one of 1s 1m/],
+      [[...project, "--count", "0"], /^error: --count: expected a positive integer/],
+      [[...project, "extra"], /^error: unexpected argument extra/],
+      [["--url", "ftp://example.com", "--key", "k"], /^error: --url: expected an http/],
+      [["--url", api.url, "--key", "not-a-jwt"], /^error: this key cannot read signals \(/],
+      // Nothing listens there (a stopped stack, a wrong URL): one line, not an endless retry.
+      [
+        ["--url", "http://127.0.0.1:9", "--key", "k"],
+        /^error: cannot reach the project's Data API: /,
+      ],
+      // The anon key is valid, but signals are closed to anon by default.
+      [project, /^error: this key cannot read signals \(permission denied for table signals\)/],
+    ];
+    for (const [args, message] of cases) {
+      const r = await runTask("watch", args);
+      assert.equal(r.code, 1, `${args.join(" ")}: ${r.stderr}`);
+      assert.match(r.stderr, message, args.join(" "));
+      assert.equal(r.stderr.trim().split("\n").length, 1, r.stderr);
+      assert.ok(!hasStackTrace(r.stderr));
+      assert.equal(r.stdout, "");
+    }
+  } finally {
+    await api.stop();
+  }
+});
+
+Deno.test("the README's subscriber example runs as written: the newest signals, then live ones", async () => {
+  const root = new URL("../../", import.meta.url).pathname;
+  const readme = await Deno.readTextFile(`${root}README.md`);
+  const start = readme.indexOf(
+    'import { createClient } from "@supabase/supabase-js";\n\ntype Signal',
+  );
+  assert.ok(start > 0, "the example is in the README");
+  const code = readme.slice(start, readme.indexOf("```", start));
+  const api = await startApi();
+  const sql = connect();
+  const dbArgs = ["--db-url", testDatabaseUrl()];
+  await Deno.mkdir(`${root}.test-results`, { recursive: true });
+  const file = `${root}.test-results/readme_subscriber_${crypto.randomUUID()}.ts`;
+  await Deno.writeTextFile(file, code);
+  let child: Deno.ChildProcess | null = null;
+  try {
+    await withTestSymbol(sql, "TSTREADME", async () => {
+      // The example uses the anon key: open signals to anon for the run.
+      assert.equal((await runTask("db:configure", [...dbArgs, "--anon-signals", "on"])).code, 0);
+      try {
+        await insertSignal(sql, "TSTREADME", T0, "before", 101.5);
+        child = new Deno.Command(Deno.execPath(), {
+          args: ["run", "--allow-net", "--allow-env", file],
+          cwd: root,
+          env: { SUPABASE_URL: api.url, SUPABASE_ANON_KEY: api.anonKey, NO_COLOR: "1" },
+          stdout: "piped",
+          stderr: "piped",
+        }).spawn();
+        let out = "";
+        let err = "";
+        const proc = child;
+        (async () => {
+          for await (const c of proc.stdout.pipeThrough(new TextDecoderStream())) out += c;
+        })();
+        (async () => {
+          for await (const c of proc.stderr.pipeThrough(new TextDecoderStream())) err += c;
+        })();
+        const line = (entry: number) => `long TSTREADME 1h entry ${entry}`;
+        await waitFor(
+          () => out.includes(line(101.5)),
+          `the newest signal at start (${err})`,
+          30_000,
+        );
+        await insertSignal(sql, "TSTREADME", T0 + H, "live", 102.5);
+        await waitFor(() => out.includes(line(102.5)), `the live signal (${err})`, 15_000);
+        await sleep(500);
+        const ours = out.split("\n").filter((l) => l.includes("TSTREADME"));
+        assert.deepEqual(ours, [line(101.5), line(102.5)], "each once, oldest first");
+      } finally {
+        assert.equal((await runTask("db:configure", [...dbArgs, "--anon-signals", "off"])).code, 0);
+      }
+    });
+  } finally {
+    if (child) {
+      const c = child as Deno.ChildProcess;
+      try {
+        c.kill("SIGKILL");
+      } catch { /* exited */ }
+      await c.status;
+    }
+    await Deno.remove(file);
+    await sql.end();
+    await api.stop();
+  }
+});
+
+Deno.test("watch finds the project: flags, else the environment, else the running local stack", () => {
+  const local = {
+    url: "http://127.0.0.1:54321",
+    anonKey: "A",
+    serviceRoleKey: "S",
+    userToken: "U",
+  };
+  // The local stack: its anon key with its signed-in test user, so its signals are readable.
+  assert.deepEqual(resolveProject({}, {}, local), { url: local.url, key: "A", token: "U" });
+  // A key of your own means no borrowed token.
+  assert.deepEqual(resolveProject({ key: "K" }, {}, local), {
+    url: local.url,
+    key: "K",
+    token: undefined,
+  });
+  const env = {
+    SUPABASE_URL: "https://ref.supabase.co/",
+    SUPABASE_ANON_KEY: "E",
+    SUPABASE_USER_TOKEN: "T",
+  };
+  assert.deepEqual(resolveProject({}, env, local), {
+    url: "https://ref.supabase.co",
+    key: "E",
+    token: "T",
+  });
+  assert.equal(resolveProject({ token: "mine" }, env, local).token, "mine");
+  assert.throws(
+    () => resolveProject({}, { SUPABASE_URL: "https://ref.supabase.co" }, local),
+    /no key for https:\/\/ref\.supabase\.co: pass --key KEY or set SUPABASE_ANON_KEY/,
+  );
+  assert.throws(() => resolveProject({}, {}, null), /no project: pass --url URL --key KEY/);
+  assert.throws(() => resolveProject({ url: "nope" }, {}, null), /--url: not a URL/);
+});
+
+Deno.test("the local API publishes its URL, keys and a test user's token for watch, and removes them on stop", async () => {
+  const root = `${await Deno.makeTempDir({ prefix: "local-api-" })}/`;
+  try {
+    const api = await startApi();
+    let stopped = false;
+    try {
+      await api.api.publish(root, api.url);
+      const info = await readLocalApiInfo(root);
+      assert.equal(info?.url, api.url);
+      assert.equal(info?.anonKey, api.anonKey);
+      const claims = await verifyJwt(api.api.keys.jwtSecret, info?.userToken ?? "");
+      assert.equal(claims.role, "authenticated");
+      const res = await fetch(`${api.url}/rest/v1/signals?select=id&limit=1`, {
+        headers: { apikey: api.anonKey, authorization: `Bearer ${info?.userToken}` },
+      });
+      assert.equal(res.status, 200, "the test user reads signals");
+      await res.body?.cancel();
+      await api.stop();
+      stopped = true;
+      assert.equal(await readLocalApiInfo(root), null, "gone after stop");
+    } finally {
+      if (!stopped) await api.stop();
+    }
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});
