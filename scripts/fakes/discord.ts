@@ -14,6 +14,11 @@
  *   - answers rate-limit headers on every request and 429 beyond a bucket's limit or 50/s, with
  *     `retry_after` and the global flag; such 429s are recorded as violations (a client that honours
  *     the headers causes none).
+ * Uploaded files are read as Discord reads them (discord/uploads.ts: `payload_json` or form fields,
+ * `files[n]` parts matched to `attachments[].id` placeholders, renames, the upload size limit, edit
+ * semantics) and become attachments as Discord makes them (`id`, `filename`, `size`,
+ * `content_type`, `description`, `url` on its "CDN", `width`/`height` read from a PNG's header),
+ * served back at that URL.
  * Scripted faults ({@link FakeDiscord.inject}) answer the next matching requests with a 5xx, 401,
  * 403, 400, a 429 (bucket or global, with retry_after), a slow answer, or "lose" the answer: the
  * request is carried out, then the answer is withheld until the client gives up.
@@ -35,6 +40,28 @@
 import { parseCli, runCli } from "../lib/cli/run_cli.ts";
 import { type BucketLimit, FakeBuckets } from "./discord/buckets.ts";
 import { type FormErrors, isValid, validateCommands, validateMessage } from "./discord/validate.ts";
+import {
+  isRefusal,
+  type NewAttachment,
+  readRequestBody,
+  type Refusal,
+  resolveAttachments,
+  type ResolvedAttachments,
+} from "./discord/uploads.ts";
+
+/** An uploaded file as Discord describes it (Discord developer docs, "Attachment Object"). */
+export interface FakeAttachment {
+  id: string;
+  filename: string;
+  size: number;
+  content_type?: string;
+  description?: string;
+  /** Where the fake serves the bytes (`http://127.0.0.1:<port>/attachments/<channel>/<id>/<name>`). */
+  url: string;
+  /** Image size in px (PNG only). */
+  width?: number;
+  height?: number;
+}
 
 /** A message as the fake stores and returns it. */
 export interface FakeMessage {
@@ -42,7 +69,7 @@ export interface FakeMessage {
   channel_id: string;
   content: string;
   embeds: Record<string, unknown>[];
-  attachments: { id: string; filename: string; size: number }[];
+  attachments: FakeAttachment[];
   nonce?: string | number;
   message_reference?: { message_id: string; channel_id?: string };
   allowed_mentions?: Record<string, unknown>;
@@ -100,6 +127,8 @@ export interface InteractionEdit {
   applicationId: string;
   token: string;
   body: Record<string, unknown>;
+  /** Files uploaded with the edit. */
+  attachments: FakeAttachment[];
   at: number;
 }
 
@@ -210,6 +239,33 @@ export function startFakeDiscord(opts: FakeDiscordOptions = {}): Promise<FakeDis
   const held = new Set<() => void>();
   let nextId = 500000000000000000n;
   const newId = () => String(nextId++);
+  const files = new Map<string, { bytes: Uint8Array; type: string }>();
+  let cdnBase = "";
+
+  /** Stores uploaded files as attachments of a message in `channel` (see the module doc). */
+  const attach = async (
+    channel: string,
+    added: readonly NewAttachment[],
+  ): Promise<FakeAttachment[]> => {
+    const out: FakeAttachment[] = [];
+    for (const { filename, description, file: f } of added) {
+      const id = newId();
+      const bytes = new Uint8Array(await f.arrayBuffer());
+      const type = f.type || "application/octet-stream";
+      files.set(id, { bytes, type });
+      const png = pngSize(bytes);
+      out.push({
+        id,
+        filename,
+        size: f.size,
+        ...(f.type ? { content_type: f.type } : {}),
+        ...(description !== undefined ? { description } : {}),
+        url: `${cdnBase}/attachments/${channel}/${id}/${encodeURIComponent(filename)}`,
+        ...(png ?? {}),
+      });
+    }
+    return out;
+  };
 
   const fake: Omit<FakeDiscord, "apiUrl" | "webhookUrl" | "gatewayUrl" | "close"> = {
     token,
@@ -245,19 +301,19 @@ export function startFakeDiscord(opts: FakeDiscordOptions = {}): Promise<FakeDis
     return ids.filter((id) => am.users?.includes(id));
   };
 
-  const create = (
+  const create = async (
     channel: string,
     body: Record<string, unknown>,
-    files: File[],
+    added: readonly NewAttachment[],
     author: FakeMessage["author"],
     webhookId?: string,
-  ): FakeMessage => {
+  ): Promise<FakeMessage> => {
     const m: FakeMessage = {
       id: newId(),
       channel_id: channel,
       content: typeof body.content === "string" ? body.content : "",
       embeds: Array.isArray(body.embeds) ? body.embeds as Record<string, unknown>[] : [],
-      attachments: files.map((f) => ({ id: newId(), filename: f.name, size: f.size })),
+      attachments: await attach(channel, added),
       ...(body.nonce !== undefined ? { nonce: body.nonce as string } : {}),
       ...(body.message_reference
         ? { message_reference: body.message_reference as FakeMessage["message_reference"] }
@@ -278,9 +334,18 @@ export function startFakeDiscord(opts: FakeDiscordOptions = {}): Promise<FakeDis
     return m;
   };
 
-  const edit = (m: FakeMessage, body: Record<string, unknown>): FakeMessage => {
+  const edit = async (
+    m: FakeMessage,
+    body: Record<string, unknown>,
+    resolved: ResolvedAttachments,
+  ): Promise<FakeMessage> => {
     if (typeof body.content === "string") m.content = body.content;
     if (Array.isArray(body.embeds)) m.embeds = body.embeds as Record<string, unknown>[];
+    const { keep, added } = resolved;
+    m.attachments = [
+      ...m.attachments.filter((a) => keep === null || keep.has(a.id)),
+      ...await attach(m.channel_id, added),
+    ];
     m.edited_timestamp = new Date().toISOString();
     m.edits.push(body);
     opts.onMessage?.(m, "edited");
@@ -288,15 +353,39 @@ export function startFakeDiscord(opts: FakeDiscordOptions = {}): Promise<FakeDis
   };
 
   const invalid = (errors: FormErrors) => discordError(400, 50035, "Invalid Form Body", errors);
+  const refuse = (r: Refusal, rl: Record<string, string>) =>
+    discordError(r.status, r.code, r.message, r.errors, rl);
+
+  /**
+   * The attachments an edit of `m` leaves (see discord/uploads.ts) and the form errors of its body
+   * against them.
+   */
+  const checkEdit = (
+    m: FakeMessage,
+    body: Record<string, unknown>,
+    uploads: Parameters<typeof resolveAttachments>[1],
+  ): ResolvedAttachments | Refusal => {
+    const resolved = resolveAttachments(body, uploads, m.attachments.map((a) => a.id));
+    if (isRefusal(resolved)) return resolved;
+    const kept = m.attachments.filter((a) => resolved.keep === null || resolved.keep.has(a.id));
+    const errors = validateMessage(body, {
+      files: resolved.added.map((a) => a.filename),
+      existingAttachments: kept.map((a) => a.filename),
+      edit: true,
+    });
+    return isValid(errors)
+      ? resolved
+      : { status: 400, code: 50035, message: "Invalid Form Body", errors };
+  };
 
   /** Message-create rules shared by bot and webhook posts. */
   const checkCreate = (
     channel: string,
     body: Record<string, unknown>,
-    files: File[],
+    added: readonly NewAttachment[],
     viaWebhook: boolean,
   ): Response | null => {
-    const errors = validateMessage(body, { files: files.map((f) => f.name) });
+    const errors = validateMessage(body, { files: added.map((a) => a.filename) });
     const ref = body.message_reference as Record<string, unknown> | undefined;
     if (ref) {
       if (viaWebhook) {
@@ -314,29 +403,6 @@ export function startFakeDiscord(opts: FakeDiscordOptions = {}): Promise<FakeDis
       }
     }
     return isValid(errors) ? null : invalid(errors);
-  };
-
-  /** Reads a JSON or multipart body; null = unreadable (400). */
-  const readBody = async (
-    req: Request,
-  ): Promise<{ body: Record<string, unknown>; files: File[] } | null> => {
-    const type = req.headers.get("content-type") ?? "";
-    try {
-      if (type.startsWith("multipart/form-data")) {
-        const form = await req.formData();
-        const payload = form.get("payload_json");
-        const files: File[] = [];
-        for (const [k, v] of form.entries()) {
-          if (/^files\[\d+\]$/.test(k) && v instanceof File) files.push(v);
-        }
-        return { body: payload ? JSON.parse(String(payload)) : {}, files };
-      }
-      const text = await req.text();
-      const body = text ? JSON.parse(text) : {};
-      return body !== null && typeof body === "object" ? { body, files: [] } : null;
-    } catch {
-      return null;
-    }
   };
 
   const route = async (
@@ -469,19 +535,21 @@ export function startFakeDiscord(opts: FakeDiscordOptions = {}): Promise<FakeDis
       fake.commands.set(guild, stored);
       return json(200, stored, rl);
     }
-    const read = method === "GET" ? { body: {}, files: [] } : await readBody(req);
-    if (!read) {
-      return discordError(400, 50109, "The request body contains invalid JSON.", undefined, rl);
-    }
+    const read = method === "GET" ? { body: {}, uploads: [] } : await readRequestBody(req);
+    if (isRefusal(read)) return refuse(read, rl);
     rec.body = read.body;
-    rec.files = read.files.map((f) => f.name);
+    rec.files = read.uploads.map((u) => u.file.name);
+    /** The files a new message gets (every upload, renamed by `attachments`). */
+    const created = () => resolveAttachments(read.body, read.uploads, null);
     // Bot messages: POST /channels/{c}/messages, PATCH /channels/{c}/messages/{m}
     if (parts[0] === "channels" && parts[2] === "messages") {
       const channel = parts[1];
       if (!channels.has(channel)) return discordError(404, 10003, "Unknown Channel", undefined, rl);
       if (noAccess.has(channel)) return discordError(403, 50001, "Missing Access", undefined, rl);
       if (parts.length === 3 && method === "POST") {
-        const refused = checkCreate(channel, read.body, read.files, false);
+        const added = created();
+        if (isRefusal(added)) return refuse(added, rl);
+        const refused = checkCreate(channel, read.body, added.added, false);
         if (refused) return refused;
         const n = read.body.nonce;
         const key = `bot:${String(n)}`;
@@ -495,7 +563,7 @@ export function startFakeDiscord(opts: FakeDiscordOptions = {}): Promise<FakeDis
             return json(200, existing, rl);
           }
         }
-        const m = create(channel, read.body, read.files, botUser);
+        const m = await create(channel, read.body, added.added, botUser);
         if (n !== undefined && read.body.enforce_nonce === true) {
           nonces.set(key, { id: m.id, at: Date.now() });
         }
@@ -515,25 +583,28 @@ export function startFakeDiscord(opts: FakeDiscordOptions = {}): Promise<FakeDis
             rl,
           );
         }
-        const errors = validateMessage(read.body, {
-          files: read.files.map((f) => f.name),
-          existingAttachments: m.attachments.map((a) => a.filename),
-          edit: true,
-        });
-        if (!isValid(errors)) return invalid(errors);
-        return json(200, edit(m, read.body), rl);
+        const resolved = checkEdit(m, read.body, read.uploads);
+        if (isRefusal(resolved)) return refuse(resolved, rl);
+        return json(200, await edit(m, read.body, resolved), rl);
       }
     }
     // Webhooks: POST /webhooks/{id}/{token}, PATCH /webhooks/{id}/{token}/messages/{m|@original}
     if (parts[0] === "webhooks" && parts.length >= 3) {
       if (parts[1] === applicationId) {
         if (method === "PATCH" && parts[3] === "messages" && parts[4] === "@original") {
-          const errors = validateMessage(read.body, { files: [], edit: true });
+          // The fake keeps no original response: an edit's `attachments` may list new files only.
+          const resolved = resolveAttachments(read.body, read.uploads, []);
+          if (isRefusal(resolved)) return refuse(resolved, rl);
+          const errors = validateMessage(read.body, {
+            files: resolved.added.map((a) => a.filename),
+            edit: true,
+          });
           if (!isValid(errors)) return invalid(errors);
           fake.interactionEdits.push({
             applicationId,
             token: parts[2],
             body: read.body,
+            attachments: await attach(channelId, resolved.added),
             at: Date.now(),
           });
           return json(200, { id: newId(), channel_id: channelId, ...read.body }, rl);
@@ -544,9 +615,11 @@ export function startFakeDiscord(opts: FakeDiscordOptions = {}): Promise<FakeDis
       if (!hook) return discordError(404, 10015, "Unknown Webhook", undefined, rl);
       const author = { id: hook.id, username: "signals-webhook", bot: true };
       if (parts.length === 3 && method === "POST") {
-        const refused = checkCreate(hook.channelId, read.body, read.files, true);
+        const added = created();
+        if (isRefusal(added)) return refuse(added, rl);
+        const refused = checkCreate(hook.channelId, read.body, added.added, true);
         if (refused) return refused;
-        const m = create(hook.channelId, read.body, read.files, author, hook.id);
+        const m = await create(hook.channelId, read.body, added.added, author, hook.id);
         return url.searchParams.get("wait") === "true" ? json(200, m, rl) : json(204, null, rl);
       }
       if (parts.length === 5 && parts[3] === "messages" && method === "PATCH") {
@@ -554,13 +627,9 @@ export function startFakeDiscord(opts: FakeDiscordOptions = {}): Promise<FakeDis
         if (!m || m.webhook_id !== hook.id) {
           return discordError(404, 10008, "Unknown Message", undefined, rl);
         }
-        const errors = validateMessage(read.body, {
-          files: read.files.map((f) => f.name),
-          existingAttachments: m.attachments.map((a) => a.filename),
-          edit: true,
-        });
-        if (!isValid(errors)) return invalid(errors);
-        return json(200, edit(m, read.body), rl);
+        const resolved = checkEdit(m, read.body, read.uploads);
+        if (isRefusal(resolved)) return refuse(resolved, rl);
+        return json(200, await edit(m, read.body, resolved), rl);
       }
     }
     return discordError(404, 0, "404: Not Found", undefined, rl);
@@ -607,6 +676,13 @@ export function startFakeDiscord(opts: FakeDiscordOptions = {}): Promise<FakeDis
       if (url.pathname === "/gateway" && req.headers.get("upgrade") === "websocket") {
         return gateway(req);
       }
+      const cdn = /^\/attachments\/[0-9]+\/([0-9]+)\/[^/]+$/.exec(url.pathname);
+      if (cdn && req.method === "GET") {
+        const f = files.get(cdn[1]);
+        return f
+          ? new Response(f.bytes.slice(), { headers: { "content-type": f.type } })
+          : new Response("Not Found", { status: 404 });
+      }
       const m = /^\/api(?:\/v\d+)?(\/.*)$/.exec(url.pathname);
       const path = m ? m[1] : url.pathname;
       const rec: RecordedRequest = {
@@ -639,6 +715,7 @@ export function startFakeDiscord(opts: FakeDiscordOptions = {}): Promise<FakeDis
   );
   const port = server.addr.port;
   const base = `http://127.0.0.1:${port}/api`;
+  cdnBase = `http://127.0.0.1:${port}`;
   return Promise.resolve({
     ...fake,
     apiUrl: `${base}/v10`,
@@ -649,6 +726,15 @@ export function startFakeDiscord(opts: FakeDiscordOptions = {}): Promise<FakeDis
       await server.shutdown();
     },
   } as FakeDiscord);
+}
+
+/** Width and height of a PNG from its IHDR chunk (PNG spec, 11.2.2), or null for other bytes. */
+function pngSize(b: Uint8Array): { width: number; height: number } | null {
+  const sig = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
+  if (b.length < 24 || sig.some((x, i) => b[i] !== x)) return null;
+  if (String.fromCharCode(...b.subarray(12, 16)) !== "IHDR") return null;
+  const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  return { width: v.getUint32(16), height: v.getUint32(20) };
 }
 
 const HELP = `usage: deno task fake:discord [--port N] [--json]

@@ -7,7 +7,9 @@
 
 import nacl from "tweetnacl";
 import type { Sql } from "../../supabase/functions/_shared/deps.ts";
-import type { FakeDiscord, FakeMessage } from "../../scripts/fakes/discord.ts";
+import type { FakeAttachment, FakeDiscord, FakeMessage } from "../../scripts/fakes/discord.ts";
+import { ingestCandles } from "../../supabase/functions/_shared/db_api.ts";
+import { decode } from "fast-png";
 
 /** Hour-aligned open times going back from `start` (ms). */
 export function hourTimes(n: number, start = Date.UTC(2024, 0, 1)): number[] {
@@ -19,6 +21,11 @@ export interface TestSignal {
   openTime: number;
   direction?: "long" | "short";
   entry?: number;
+  /** Default: 4 % of the entry against the trade. */
+  stopLoss?: number;
+  /** Default: 8, 12 and 16 % of the entry in the trade's favour. */
+  takeProfits?: readonly [number, number, number];
+  atr?: number;
   confidence?: number;
   rationale?: string;
   notifyStatus?: "pending" | "skipped";
@@ -47,13 +54,13 @@ export async function insertSignals(
       open_ms: s.openTime,
       direction: long ? "long" : "short",
       entry: e,
-      stop_loss: e - k * 0.04 * e,
-      tp1: e + k * 0.08 * e,
-      tp2: e + k * 0.12 * e,
-      tp3: e + k * 0.16 * e,
+      stop_loss: s.stopLoss ?? e - k * 0.04 * e,
+      tp1: s.takeProfits?.[0] ?? e + k * 0.08 * e,
+      tp2: s.takeProfits?.[1] ?? e + k * 0.12 * e,
+      tp3: s.takeProfits?.[2] ?? e + k * 0.16 * e,
       risk_reward: 2,
       confidence: s.confidence ?? 0.8,
-      atr: 0.02 * e,
+      atr: s.atr ?? 0.02 * e,
       rationale: s.rationale ?? `test signal at ${new Date(s.openTime).toISOString()}`,
       notify_status: s.notifyStatus ?? "pending",
       patterns: s.patterns ?? {},
@@ -76,6 +83,37 @@ export async function insertSignals(
     order by r.open_ms
     returning id`;
   return ids.map((r) => Number(r.id)).sort((a, b) => a - b);
+}
+
+/**
+ * Stores `n` synthetic 1h candles of `symbol` opening at `from`, `from` + 1 h, … (a deterministic
+ * swing around 100, so the default test signals' levels fall inside a chart's range) through
+ * api.ingest_candles. Call it before wake-ups are configured (the insert wakes analyze).
+ */
+export async function insertTestCandles(
+  sql: Sql,
+  symbol: string,
+  from: number,
+  n: number,
+): Promise<void> {
+  const rows = Array.from({ length: n }, (_, i) => {
+    const mid = (j: number) => 100 + 6 * Math.sin(j / 9) + 2 * Math.sin(j / 3.7);
+    const open = mid(i);
+    const close = mid(i + 1);
+    return {
+      symbol,
+      interval: "1h" as const,
+      candle: {
+        openTime: from + i * 3_600_000,
+        open,
+        high: Math.max(open, close) + 0.6 + 0.4 * Math.abs(Math.sin(i)),
+        low: Math.min(open, close) - 0.6 - 0.4 * Math.abs(Math.cos(i)),
+        close,
+        volume: 1000 + 400 * Math.sin(i / 5) ** 2,
+      },
+    };
+  });
+  await ingestCandles(sql, rows);
 }
 
 /** Outbox rows of `symbol`'s signals, oldest first. */
@@ -172,4 +210,44 @@ export function signInteraction(
     "x-signature-ed25519": Array.from(sig, (b) => b.toString(16).padStart(2, "0")).join(""),
     "x-signature-timestamp": ts,
   };
+}
+
+/** The bytes of an attachment, fetched from the fake's URL as a Discord client would. */
+export async function attachmentBytes(a: FakeAttachment): Promise<Uint8Array> {
+  const res = await fetch(a.url);
+  if (!res.ok) throw new Error(`attachment ${a.url}: ${res.status}`);
+  return new Uint8Array(await res.arrayBuffer());
+}
+
+/**
+ * Checks that `m` carries a chart the way a card must: one attachment `chart.png` (image/png) shown
+ * by the first embed as `attachment://chart.png`, whose bytes decode as a PNG of `width` × `height`.
+ * Returns the PNG bytes.
+ */
+export async function chartOf(
+  m: { attachments: FakeAttachment[]; embeds: Record<string, unknown>[] } | {
+    attachments: FakeAttachment[];
+    body: Record<string, unknown>;
+  },
+  width = 800,
+  height = 450,
+): Promise<Uint8Array> {
+  const embeds = "embeds" in m
+    ? m.embeds
+    : (m.body.embeds as Record<string, unknown>[] | undefined) ?? [];
+  if (m.attachments.length !== 1 || m.attachments[0].filename !== "chart.png") {
+    throw new Error(`expected one chart.png, got ${JSON.stringify(m.attachments)}`);
+  }
+  const [a] = m.attachments;
+  if (a.content_type !== "image/png") throw new Error(`content type ${a.content_type}`);
+  const image = (embeds[0]?.image as { url?: string } | undefined)?.url;
+  if (image !== "attachment://chart.png") throw new Error(`embed image ${image}`);
+  const bytes = await attachmentBytes(a);
+  const png = decode(bytes);
+  if (png.width !== width || png.height !== height || a.width !== width || a.height !== height) {
+    throw new Error(
+      `chart is ${png.width}x${png.height} (${a.width}x${a.height}), not ${width}x${height}`,
+    );
+  }
+  return bytes;
 }

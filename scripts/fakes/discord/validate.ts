@@ -124,7 +124,11 @@ export function validateMessage(body: Record<string, unknown>, check: MessageChe
           if (url === undefined) continue;
           const u = String(url);
           const att = /^attachment:\/\/(.+)$/.exec(u);
-          if (att ? !files.has(att[1]) : !/^https?:\/\//.test(u)) {
+          // attachment://name: an ASCII name of letters, digits, _ - . that the message carries.
+          const bad = att
+            ? !/^[A-Za-z0-9_.-]+$/.test(att[1]) || !files.has(att[1])
+            : !/^https?:\/\//.test(u);
+          if (bad) {
             put(
               errors,
               ["embeds", i, key, "url"],
