@@ -7,7 +7,12 @@
  *   - /backtest on a year of 1h candles: process CPU time (`process.cpuUsage`, user + system: what
  *     counts against an Edge Function's 2 s CPU) and wall time of the analysis + simulation, and the
  *     wall time of loading the candles;
- *   - discord-notify: 50 cards through one sender run (fake Discord allowing 50 a second), ms per card.
+ *   - discord-notify: 50 cards through one sender run (fake Discord allowing 50 a second), ms per card,
+ *     without charts; then 50 real signals' cards with charts: CPU per run as deployed (at most
+ *     MAX_CHARTS_PER_RUN charts a run, the first chart cold), CPU and wall per chart (p50/p99), CPU
+ *     per card in one warm run;
+ *   - /lastsignal with its chart: answer time and time until the edit with the chart arrives;
+ *   - the sizes of the discord-notify and discord-interactions bundles.
  * The load average is printed beside the figures: the machine is shared, wall times include waiting
  * for a core.
  */
@@ -21,7 +26,21 @@ import {
   MAX_WINDOW_BARS,
   WARMUP_BARS,
 } from "../../supabase/functions/discord-interactions/commands/backtest.ts";
-import { runSender } from "../../supabase/functions/discord-notify/run.ts";
+import {
+  DEFAULT_SENDER,
+  MAX_CHARTS_PER_RUN,
+  runSender,
+} from "../../supabase/functions/discord-notify/run.ts";
+import {
+  type ChartRenderer,
+  databaseChartRenderer,
+} from "../../supabase/functions/discord-notify/chart_hook.ts";
+import { seriesFromCandles } from "../../shared/candles/series.ts";
+import { parseAnalyzerConfig } from "../../shared/signals/config.ts";
+import { analyzeSeries } from "../../shared/signals/window.ts";
+import * as esbuild from "esbuild";
+import { bundleFunction } from "../build/bundle.ts";
+import { repoRoot } from "../lib/cli/run_cli.ts";
 import {
   analyzerSettings,
   ingestCandles,
@@ -69,6 +88,8 @@ const env = loadFunctionEnv({
   DISCORD_API_URL: fake.apiUrl,
   DISCORD_BOT_TOKEN: fake.token,
   DISCORD_CHANNEL_ID: fake.channelId,
+  // Answer times are measured without background charts; /lastsignal's chart is measured below.
+  DISCORD_CHART: "off",
 });
 const deps = depsFromEnv(env, "bench");
 const server = Deno.serve(
@@ -76,6 +97,8 @@ const server = Deno.serve(
   (req) => handleDiscordInteractions(req, deps),
 );
 const url = `http://127.0.0.1:${server.addr.port}/discord-interactions`;
+const resetSender = () =>
+  deps.sql`update private.discord_state set sender = null, sender_until = null, rate_limits = '{}'`;
 try {
   const candles = fixtureCandles("BTCUSDT-1h-2024.json");
   await ingestCandles(
@@ -104,7 +127,9 @@ try {
   for (let i = 0; i < 10; i++) {
     const l0 = process.cpuUsage();
     const t0 = performance.now();
-    const series = await loadCandles(deps.sql, key, null, MAX_WINDOW_BARS + WARMUP_BARS);
+    const series = await loadCandles(deps.sql, key, {
+      maxRows: MAX_WINDOW_BARS + WARMUP_BARS,
+    });
     loads.push(performance.now() - t0);
     loadCpu.push(cpuMs(l0));
     const c0 = process.cpuUsage();
@@ -204,9 +229,10 @@ try {
   console.log(`  ${"/backtest".padEnd(13)} ${figures(deferred)}`);
   console.log(`  ${"all".padEnd(13)} ${figures(all)}`);
 
-  console.log(`\ndiscord-notify: 50 cards in one sender run (fake Discord: 50 a second)`);
-  await deps
-    .sql`update private.discord_state set sender = null, sender_until = null, rate_limits = '{}'`;
+  console.log(
+    `\ndiscord-notify: 50 cards in one sender run, charts off (fake Discord: 50 a second)`,
+  );
+  await resetSender();
   await deps
     .sql`insert into public.symbols (symbol, base_asset, quote_asset, display_name, active, timeframes)
     values ('BENCHUSDT', 'BENCH', 'USDT', 'BENCH', false, '{1h}') on conflict do nothing`;
@@ -217,12 +243,7 @@ try {
   );
   const c0 = process.cpuUsage();
   const t0 = performance.now();
-  const report = await runSender(deps, {
-    budgetMs: 60_000,
-    batchSize: 5,
-    leaseSeconds: 120,
-    chart: null,
-  });
+  const report = await runSender(deps, { ...DEFAULT_SENDER, budgetMs: 60_000, chart: null });
   const ms = performance.now() - t0;
   console.log(
     `  ${report.sent} cards sent in ${ms.toFixed(0)} ms (${
@@ -233,6 +254,179 @@ try {
       fake.violations.length ? ` (${fake.violations.join("; ")})` : ""
     }`,
   );
+
+  // Cards with charts: 50 real BTCUSDT 1h signals of 2024 (their patterns as stored by analyze),
+  // each chart drawn from the 200 stored candles up to its bar, dark theme.
+  const realSignals = analyzeSeries(seriesFromCandles(candles), parseAnalyzerConfig({}));
+  const burst = realSignals.slice(0, 50);
+  const insertBurst = async () => {
+    await deps
+      .sql`delete from public.signals where symbol = 'BTCUSDT' and notify_status = 'pending'`;
+    await insertSignals(
+      deps.sql,
+      "BTCUSDT",
+      burst.map((g) => ({
+        openTime: g.time,
+        direction: g.direction,
+        entry: g.entry,
+        stopLoss: g.stopLoss,
+        takeProfits: g.takeProfits,
+        confidence: g.confidence,
+        atr: g.atr,
+        rationale: g.rationale,
+        patterns: g.patterns,
+        contributions: g.contributions,
+      })),
+    );
+  };
+  const chartCpu: number[] = [];
+  const chartWall: number[] = [];
+  const failures: string[] = [];
+  const base = databaseChartRenderer("dark");
+  const measured: ChartRenderer = async (signal, d) => {
+    const cpu0 = process.cpuUsage();
+    const w0 = performance.now();
+    const r = await base(signal, d);
+    chartCpu.push(cpuMs(cpu0));
+    chartWall.push(performance.now() - w0);
+    if (!r.ok) failures.push(r.error);
+    return r;
+  };
+
+  console.log(
+    `\ndiscord-notify: ${burst.length} cards with charts, at most ${MAX_CHARTS_PER_RUN} charts a run as deployed (the first chart of this process is cold)`,
+  );
+  await resetSender();
+  await insertBurst();
+  const runCpu: number[] = [];
+  const runCharts: number[] = [];
+  let sent = 0;
+  const b0 = performance.now();
+  for (let i = 0; i < 20 && sent < burst.length; i++) {
+    const r0 = process.cpuUsage();
+    const r = await runSender(deps, { ...DEFAULT_SENDER, budgetMs: 60_000, chart: measured });
+    runCpu.push(cpuMs(r0));
+    runCharts.push(r.charts);
+    sent += r.sent;
+  }
+  const burstMs = performance.now() - b0;
+  console.log(
+    `  ${sent} cards in ${runCpu.length} runs, ${burstMs.toFixed(0)} ms wall; charts per run ${
+      runCharts.join(", ")
+    }; chart failures: ${failures.length}${failures.length ? ` (${failures[0]})` : ""}`,
+  );
+  console.log(
+    `  CPU per run (= per invocation), ms: ${
+      runCpu.map((x) => x.toFixed(0)).join(", ")
+    } (first run with the cold chart; Supabase allows 2,000 ms)`,
+  );
+  console.log(
+    `  the first chart (cold: WebAssembly compile + first render): CPU ${
+      chartCpu[0].toFixed(1)
+    } ms, wall ${chartWall[0].toFixed(1)} ms`,
+  );
+  console.log(`  later charts CPU (load + render)  ${figures(chartCpu.slice(1))}`);
+  console.log(`  later charts wall                 ${figures(chartWall.slice(1))}`);
+
+  console.log(
+    `\ndiscord-notify: the same ${burst.length} cards with charts in one run (warm, no chart bound)`,
+  );
+  await resetSender();
+  await insertBurst();
+  chartCpu.length = 0;
+  chartWall.length = 0;
+  const w0 = process.cpuUsage();
+  const wt0 = performance.now();
+  const warm = await runSender(deps, {
+    ...DEFAULT_SENDER,
+    budgetMs: 60_000,
+    chart: measured,
+    // No per-run bound here: this measures what a card costs once the instance is warm.
+    maxCharts: burst.length,
+    chartBudgetMs: Infinity,
+  });
+  const warmMs = performance.now() - wt0;
+  const warmCpu = cpuMs(w0);
+  const pngKb = fake.messages.slice(-warm.sent).reduce(
+    (sum, m) => sum + (m.attachments[0]?.size ?? 0),
+    0,
+  ) / warm.sent / 1024;
+  console.log(
+    `  ${warm.sent} cards, ${warm.charts} charts: CPU ${
+      (warmCpu / warm.sent).toFixed(1)
+    } ms a card (${
+      warmCpu.toFixed(0)
+    } ms in all, the in-process fake Discord's work included), wall ${
+      (warmMs / warm.sent).toFixed(1)
+    } ms a card; PNG ${
+      pngKb.toFixed(1)
+    } KB on average; rate-limit violations: ${fake.violations.length}`,
+  );
+  console.log(`  chart CPU per card (load + render) ${figures(chartCpu)}`);
+  console.log(`  chart wall per card                ${figures(chartWall)}`);
+
+  console.log(
+    `\n/lastsignal with its chart (answered at once, the chart added by editing the answer):`,
+  );
+  await deps.sql`delete from public.signals where symbol = 'BTCUSDT'`;
+  const lastReal = realSignals[realSignals.length - 1];
+  await insertSignals(deps.sql, "BTCUSDT", [{
+    openTime: lastReal.time,
+    direction: lastReal.direction,
+    entry: lastReal.entry,
+    stopLoss: lastReal.stopLoss,
+    takeProfits: lastReal.takeProfits,
+    confidence: lastReal.confidence,
+    patterns: lastReal.patterns,
+    notifyStatus: "skipped",
+  }]);
+  const chartDeps = depsFromEnv({ ...env, DISCORD_CHART: "on" }, "bench-chart");
+  const chartServer = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, onListen: () => {} },
+    (req) => handleDiscordInteractions(req, chartDeps),
+  );
+  try {
+    const answer: number[] = [];
+    const untilChart: number[] = [];
+    for (let i = 0; i < 20; i++) {
+      const body = payload(2, "lastsignal", [sym, { name: "timeframe", type: 3, value: "1h" }]);
+      const headers = signInteraction(keys.secretKey, body);
+      const edits = fake.interactionEdits.length;
+      const t1 = performance.now();
+      const res = await fetch(`http://127.0.0.1:${chartServer.addr.port}/discord-interactions`, {
+        method: "POST",
+        headers,
+        body,
+      });
+      await res.text();
+      answer.push(performance.now() - t1);
+      const giveUp = performance.now() + 30_000;
+      while (fake.interactionEdits.length === edits) {
+        if (performance.now() > giveUp) throw new Error("the chart edit never arrived");
+        await new Promise((r) => setTimeout(r, 5));
+      }
+      untilChart.push(performance.now() - t1);
+      if (!fake.interactionEdits.at(-1)?.attachments.length) throw new Error("no chart edited in");
+    }
+    console.log(`  answer (the card)        ${figures(answer)}`);
+    console.log(`  until the chart is shown ${figures(untilChart)}`);
+  } finally {
+    await chartServer.shutdown();
+    await chartDeps.sql.end();
+  }
+
+  const dir = await Deno.makeTempDir();
+  try {
+    const sizes: string[] = [];
+    for (const name of ["discord-notify", "discord-interactions"]) {
+      const b = await bundleFunction(repoRoot(), name, `${dir}/${name}.js`);
+      sizes.push(`${name} ${(b.bytes / 1024 / 1024).toFixed(2)} MB`);
+    }
+    console.log(`\nbundles (deno task build; limit 20 MB): ${sizes.join(", ")}`);
+  } finally {
+    await esbuild.stop();
+    await Deno.remove(dir, { recursive: true });
+  }
 } finally {
   await server.shutdown();
   await deps.sql.end();

@@ -18,6 +18,8 @@ const DiscordSettings = FunctionEnvSchema.pick({
   DISCORD_APPLICATION_ID: true,
   DISCORD_API_URL: true,
   DISCORD_TIMEOUT_MS: true,
+  DISCORD_CHART: true,
+  DISCORD_CHART_THEME: true,
 }).partial();
 
 /** What {@link discordFunctionEnv} found. */

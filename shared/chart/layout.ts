@@ -29,6 +29,9 @@ import type {
   TextShape,
 } from "./types.ts";
 
+/** Most candles a chart shows by default (`ChartOptions.maxBars`): callers load no more than this plus the pattern points. */
+export const DEFAULT_MAX_BARS = 200;
+
 const TITLE = 14;
 const SMALL = 11;
 const AXIS = 10;
@@ -127,7 +130,7 @@ function levels(k: Ctx): Level[] {
 function setup(input: ChartInput, o: ChartOptions): Ctx {
   const W = Math.max(480, Math.round(o.width ?? 800));
   const H = Math.max(300, Math.round(o.height ?? 450));
-  const maxBars = Math.max(10, Math.round(o.maxBars ?? 200));
+  const maxBars = Math.max(10, Math.round(o.maxBars ?? DEFAULT_MAX_BARS));
   const minBars = Math.min(maxBars, Math.max(10, Math.round(o.minBars ?? 120)));
   const f = chooseFrame(input, minBars, maxBars);
   checkPrices(input, f);

@@ -17,8 +17,10 @@ import { statusFigures } from "../../supabase/functions/_shared/db_api.ts";
 import { connect, withTestSymbol } from "../db/test_database.ts";
 import { serveHandler, testDeps } from "../support/function_deps.ts";
 import {
+  chartOf,
   hourTimes,
   insertSignals,
+  insertTestCandles,
   interactionKeys,
   resetDiscordState,
   signInteraction,
@@ -75,12 +77,13 @@ interface Answer {
   };
 }
 
-function setup(sql: Sql, fakeApiUrl: string) {
+function setup(sql: Sql, fakeApiUrl: string, env: Record<string, string> = {}) {
   const deps = testDeps(sql, {
     env: {
       DISCORD_PUBLIC_KEY: keys.publicKey,
       DISCORD_APPLICATION_ID: "100000000000000001",
       DISCORD_API_URL: fakeApiUrl,
+      ...env,
     },
   });
   const server = serveHandler(handleDiscordInteractions, deps);
@@ -230,7 +233,7 @@ Deno.test("/help lists every command with its options; /status shows the pipelin
 Deno.test("/lastsignal shows the card; unknown, untracked and malformed symbols or timeframes are explained privately", async () => {
   const sql = connect();
   const fake = await startFakeDiscord();
-  const { server, send } = setup(sql, fake.apiUrl);
+  const { deps, server, send } = setup(sql, fake.apiUrl);
   try {
     await withTestSymbol(sql, SYMBOL, async () => {
       const none = await send(interaction(2, "lastsignal", [str("symbol", SYMBOL.toLowerCase())]));
@@ -267,9 +270,53 @@ Deno.test("/lastsignal shows the card; unknown, untracked and malformed symbols 
         assert.equal(r.body.data?.flags, 64, String(re));
         assert.match(r.body.data?.content ?? "", re);
       }
+      await deps.settle();
+      assert.deepEqual(fake.interactionEdits, [], "no candles stored: no chart, no edit");
     }, true);
   } finally {
     await server.close();
+    await fake.close();
+    await sql.end();
+  }
+});
+
+Deno.test("/lastsignal answers the card at once and adds its chart by editing the original response (files[0] chart.png); DISCORD_CHART=off leaves it out", async () => {
+  const sql = connect();
+  const fake = await startFakeDiscord();
+  const on = setup(sql, fake.apiUrl);
+  const off = setup(sql, fake.apiUrl, { DISCORD_CHART: "off" });
+  try {
+    await withTestSymbol(sql, SYMBOL, async () => {
+      const times = hourTimes(3);
+      await insertTestCandles(sql, SYMBOL, times[0] - 200 * 3_600_000, 230);
+      await insertSignals(sql, SYMBOL, times.map((openTime) => ({ openTime })));
+      const ask = interaction(2, "lastsignal", [str("symbol", SYMBOL), str("timeframe", "1h")]);
+      const card = await on.send(ask);
+      assert.equal(card.body.type, 4, "answered at once with the card");
+      assert.equal(card.body.data?.embeds?.[0].title, `▲ LONG · ${SYMBOL} 1h`);
+      await on.deps.settle();
+      assert.equal(fake.interactionEdits.length, 1);
+      const [edit] = fake.interactionEdits;
+      assert.equal(edit.token, ask.token, "the original response of this interaction");
+      await chartOf(edit);
+      assert.deepEqual(edit.body.attachments, [{ id: 0, filename: "chart.png" }]);
+      const embed = (edit.body.embeds as Record<string, unknown>[])[0];
+      assert.equal(embed.title, card.body.data?.embeds?.[0].title, "the same card");
+      assert.deepEqual(edit.body.allowed_mentions, { parse: [] });
+      const [patch] = fake.requests.filter((r) => r.method === "PATCH");
+      assert.equal(patch.authorization, null, "interaction token routes take no bot token");
+      assert.deepEqual(patch.files, ["chart.png"]);
+
+      const plain = await off.send(
+        interaction(2, "lastsignal", [str("symbol", SYMBOL), str("timeframe", "1h")]),
+      );
+      assert.equal(plain.body.type, 4);
+      await off.deps.settle();
+      assert.equal(fake.interactionEdits.length, 1, "DISCORD_CHART=off: no chart, no edit");
+    }, true);
+  } finally {
+    await on.server.close();
+    await off.server.close();
     await fake.close();
     await sql.end();
   }

@@ -1,29 +1,37 @@
 /**
  * discord-notify over real HTTP against the real test database and the fake Discord: every card
- * is posted exactly once (bursts within the rate limits, 429s and 5xx recovered, a lost answer not
- * doubled, concurrent runs not doubled), refusals are given up with Discord's reason, 401/403 stop
- * all sending, follow-ups are replies posted once, and bad wake-ups change nothing.
+ * is posted exactly once (a burst with charts within the rate limits and the charts per run, 429s
+ * and 5xx recovered, a lost answer not doubled, concurrent runs not doubled), refusals are given up
+ * with Discord's reason, 401/403 stop all sending, follow-ups are replies posted once, and bad
+ * wake-ups change nothing. The charts themselves: discord_card_chart.test.ts.
  */
 
 import assert from "node:assert/strict";
 import { startFakeDiscord } from "../../scripts/fakes/discord.ts";
 import { NetDispatcher } from "../../scripts/db/dispatcher.ts";
 import { handleDiscordNotify } from "../../supabase/functions/discord-notify/handler.ts";
-import { DEFAULT_SENDER, runSender } from "../../supabase/functions/discord-notify/run.ts";
+import {
+  DEFAULT_SENDER,
+  MAX_CHARTS_PER_RUN,
+  runSender,
+} from "../../supabase/functions/discord-notify/run.ts";
 import { outboxNonce } from "../../supabase/functions/discord-notify/deliver.ts";
 import { statusFigures } from "../../supabase/functions/_shared/db_api.ts";
 import { connect, testDatabaseUrl, withTestSymbol } from "../db/test_database.ts";
 import {
   configureWake,
   postSigned,
+  recordingLogger,
   serveHandler,
   testDeps,
   unconfigureWake,
 } from "../support/function_deps.ts";
 import {
   botEnv,
+  chartOf,
   hourTimes,
   insertSignals,
+  insertTestCandles,
   makeDue,
   messagesAbout,
   outboxOf,
@@ -34,19 +42,23 @@ import {
 const SYMBOL = "TSTNOTIFY";
 const fast = { ...DEFAULT_SENDER, budgetMs: 60_000 };
 
-Deno.test("a burst of 50 signals: 50 cards through the real wake-up path, none twice, within every rate limit", async () => {
+Deno.test("a burst of 50 signals: 50 cards with their charts through the real wake-up path, none twice, within every rate limit", async () => {
   const sql = connect();
   await resetDiscordState(sql);
   const fake = await startFakeDiscord({
     limits: { "messages-create": { limit: 10, windowMs: 500 } },
   });
-  const deps = testDeps(sql, { env: botEnv(fake) });
-  const server = serveHandler((req, d) => handleDiscordNotify(req, d, fast), deps);
-  await configureWake(sql, server.url);
+  const { log, lines } = recordingLogger();
+  const deps = testDeps(sql, { env: botEnv(fake), log });
+  // The handler as deployed (charts on by default), with more time per run.
+  const server = serveHandler((req, d) => handleDiscordNotify(req, d, { budgetMs: 60_000 }), deps);
   const dispatcher = new NetDispatcher({ url: testDatabaseUrl(), pollMs: 50 });
-  await dispatcher.start();
   try {
     await withTestSymbol(sql, SYMBOL, async () => {
+      // The candles the charts draw (stored before wake-ups point anywhere).
+      await insertTestCandles(sql, SYMBOL, Date.UTC(2024, 0, 1) - 200 * 3_600_000, 260);
+      await configureWake(sql, server.url);
+      await dispatcher.start();
       await sql`insert into public.user_subscriptions (discord_user_id, symbol, timeframe, min_confidence)
         values ('111111111111111111', ${SYMBOL}, null, 0.5), ('222222222222222222', ${SYMBOL}, '1h', 0.9)`;
       const ids = await insertSignals(
@@ -54,7 +66,7 @@ Deno.test("a burst of 50 signals: 50 cards through the real wake-up path, none t
         SYMBOL,
         hourTimes(50).map((t, i) => ({ openTime: t, confidence: i % 2 ? 0.95 : 0.7 })),
       );
-      await waitFor("50 cards", () => messagesAbout(fake, SYMBOL).length >= 50, 30_000);
+      await waitFor("50 cards", () => messagesAbout(fake, SYMBOL).length >= 50, 90_000);
       await waitFor(
         "the outbox to record them",
         async () => (await outboxOf(sql, SYMBOL)).every((r) => r.status === "sent"),
@@ -76,6 +88,7 @@ Deno.test("a burst of 50 signals: 50 cards through the real wake-up path, none t
         const want = i % 2 ? ["111111111111111111", "222222222222222222"] : ["111111111111111111"];
         assert.deepEqual(m.mentions, want, `mentions of card ${i}`);
         assert.deepEqual(m.allowed_mentions?.parse, [], "no role or @everyone pings");
+        await chartOf(m); // chart.png, shown by the embed, an 800 × 450 PNG
       }
       const reqs = fake.requests.filter((r) => r.method === "POST" && r.path.endsWith("/messages"));
       assert.ok(reqs.every((r) => r.authorization === `Bot ${fake.token}`), "Bot authorization");
@@ -83,6 +96,19 @@ Deno.test("a burst of 50 signals: 50 cards through the real wake-up path, none t
         reqs.every((r) => /^DiscordBot \(/.test(r.userAgent ?? "")),
         "DiscordBot user agent",
       );
+      assert.ok(reqs.every((r) => r.files.length === 1), "every card went up as multipart");
+      // Charts per run are bounded: the rest went to fresh invocations.
+      const runs = lines.filter((l) => l.msg === "sender run" && Number(l.sent) > 0);
+      assert.ok(
+        runs.every((r) => Number(r.charts) <= MAX_CHARTS_PER_RUN),
+        "charts per run bounded",
+      );
+      assert.ok(
+        runs.filter((r) => r.continued === true).length >= 50 / MAX_CHARTS_PER_RUN - 1,
+        `continued through the wake-up path (${runs.length} runs)`,
+      );
+      assert.equal(runs.reduce((n, r) => n + Number(r.charts), 0), 50, "one chart per card");
+      assert.ok(lines.some((l) => l.msg === "sender run" && l.reason === "continue"));
     });
   } finally {
     await dispatcher.stop();
@@ -443,39 +469,6 @@ Deno.test("more than 100 subscribers: the card mentions 100, a reply mentions th
       assert.deepEqual(posted.flatMap((m) => m.mentions).sort(), users.sort());
       assert.equal(posted[1].message_reference?.message_id, posted[0].id);
       assert.deepEqual(fake.violations, []);
-    });
-  } finally {
-    await fake.close();
-    await sql.end();
-  }
-});
-
-Deno.test("the chart hook: a PNG goes up as multipart files[0] and the card shows attachment://chart.png", async () => {
-  const sql = connect();
-  await resetDiscordState(sql);
-  const fake = await startFakeDiscord();
-  const deps = testDeps(sql, { env: botEnv(fake) });
-  const png = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0]);
-  try {
-    await withTestSymbol(sql, SYMBOL, async () => {
-      await insertSignals(sql, SYMBOL, hourTimes(2).map((openTime) => ({ openTime })));
-      let calls = 0;
-      await runSender(deps, {
-        ...fast,
-        chart: (s) => {
-          calls++;
-          if (calls === 2) throw new Error(`no chart for ${s.symbol}`);
-          return Promise.resolve(png);
-        },
-      });
-      const [withChart, without] = messagesAbout(fake, SYMBOL);
-      assert.deepEqual(withChart.attachments.map((a) => [a.filename, a.size]), [[
-        "chart.png",
-        png.length,
-      ]]);
-      assert.deepEqual(withChart.embeds[0].image, { url: "attachment://chart.png" });
-      assert.equal(without.attachments.length, 0, "a failing renderer never holds the card back");
-      assert.equal(without.embeds[0].image, undefined);
     });
   } finally {
     await fake.close();

@@ -2,8 +2,9 @@
  * End to end on the local stack (scripts/stack/stack.ts, what `deno task start` runs: a throwaway
  * Postgres, every function bundle in its own process behind the gateway, the pg_net dispatcher and
  * the job runner) with the Discord settings pointing at the fake Discord: candles replayed into the
- * database are analysed, the signal reaches Discord exactly once, and when later candles play the
- * trade out, outcome tracking's follow-up arrives as a reply to that card.
+ * database are analysed, the signal reaches Discord exactly once with its chart (the picture
+ * `deno task chart` draws for it), and when later candles play the trade out, outcome tracking's
+ * follow-up arrives as a reply to that card.
  */
 
 import assert from "node:assert/strict";
@@ -16,7 +17,9 @@ import type { Candle } from "../../shared/candles/types.ts";
 import { ingestCandles } from "../../supabase/functions/_shared/db_api.ts";
 import { discordFunctionEnv } from "../../scripts/stack/discord_env.ts";
 import { fixtureCandles } from "../support/fixtures.ts";
-import { waitFor } from "../support/discord.ts";
+import { chartOf, waitFor } from "../support/discord.ts";
+import { chartInputFor } from "../../scripts/chart.ts";
+import { renderSignalChart } from "../../supabase/functions/_shared/chart/render_png.ts";
 
 const root = new URL("../../", import.meta.url).pathname;
 
@@ -37,7 +40,7 @@ function pickSignal(candles: readonly Candle[]) {
   throw new Error("no signal plays out before the next one in the fixture");
 }
 
-Deno.test("a replayed signal reaches the fake Discord exactly once, and its outcome follow-up arrives as a reply", async () => {
+Deno.test("a replayed signal reaches the fake Discord exactly once with its chart, and its outcome follow-up arrives as a reply", async () => {
   const candles = fixtureCandles("BTCUSDT-1h-2024.json");
   const { signal, eventIndex } = pickSignal(candles);
   const fake = await startFakeDiscord();
@@ -68,6 +71,18 @@ Deno.test("a replayed signal reaches the fake Discord exactly once, and its outc
     const cards = () => fake.messages.filter((m) => m.embeds[0]?.title === title);
     await waitFor("the card", () => cards().length > 0, 90_000);
     const [card] = cards();
+    // The card carries its chart (DISCORD_CHART defaults to on, dark): the picture the chart CLI
+    // draws for this signal from the file cut at its bar.
+    const png = await chartOf(card);
+    const cut = seriesFromCandles(candles.slice(0, signal.index + 1));
+    const want = await renderSignalChart(chartInputFor(cut, signal, "BTCUSDT", "1h"), {
+      theme: "dark",
+    });
+    assert.ok(want.ok);
+    assert.ok(
+      png.length === want.png.length && png.every((b, i) => b === want.png[i]),
+      "the card's chart is the CLI's chart of the signal",
+    );
     assert.match(
       String(
         (card.embeds[0].fields as { name: string; value: string }[]).find((f) => f.name === "Bar")

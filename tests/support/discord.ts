@@ -87,8 +87,10 @@ export async function insertSignals(
 
 /**
  * Stores `n` synthetic 1h candles of `symbol` opening at `from`, `from` + 1 h, … (a deterministic
- * swing around 100, so the default test signals' levels fall inside a chart's range) through
- * api.ingest_candles. Call it before wake-ups are configured (the insert wakes analyze).
+ * swing of about ±2 % around 100) through api.ingest_candles. The default test signals (entry 100,
+ * stop 96 or 104, TP1 108 or 92) are neither stopped nor reach a target in them, so outcome
+ * tracking (pg_cron runs it every 5 minutes in the test cluster) never adds follow-ups to a test's
+ * messages. Call it before wake-ups are configured (the insert wakes analyze).
  */
 export async function insertTestCandles(
   sql: Sql,
@@ -97,7 +99,7 @@ export async function insertTestCandles(
   n: number,
 ): Promise<void> {
   const rows = Array.from({ length: n }, (_, i) => {
-    const mid = (j: number) => 100 + 6 * Math.sin(j / 9) + 2 * Math.sin(j / 3.7);
+    const mid = (j: number) => 100 + 1.2 * Math.sin(j / 9) + 0.5 * Math.sin(j / 3.7);
     const open = mid(i);
     const close = mid(i + 1);
     return {
@@ -106,8 +108,8 @@ export async function insertTestCandles(
       candle: {
         openTime: from + i * 3_600_000,
         open,
-        high: Math.max(open, close) + 0.6 + 0.4 * Math.abs(Math.sin(i)),
-        low: Math.min(open, close) - 0.6 - 0.4 * Math.abs(Math.cos(i)),
+        high: Math.max(open, close) + 0.2 + 0.2 * Math.abs(Math.sin(i)),
+        low: Math.min(open, close) - 0.2 - 0.2 * Math.abs(Math.cos(i)),
         close,
         volume: 1000 + 400 * Math.sin(i / 5) ** 2,
       },

@@ -6,7 +6,7 @@
 
 import type { Deps, Sql } from "../../supabase/functions/_shared/deps.ts";
 import { loadFunctionEnv } from "../../supabase/functions/_shared/env.ts";
-import { silentLogger } from "../../supabase/functions/_shared/log.ts";
+import { createLogger, type Logger, silentLogger } from "../../supabase/functions/_shared/log.ts";
 import { signWake, WakeKeyCache } from "../../supabase/functions/_shared/wake_auth.ts";
 import { testDatabaseUrl } from "../db/test_database.ts";
 
@@ -16,7 +16,12 @@ export const TEST_WAKE_SECRET = "test-wake-secret-0123456789abcdef";
 /** Deps on `sql` with a settable clock; `settle()` awaits work handed to waitUntil. */
 export function testDeps(
   sql: Sql,
-  opts: { now?: () => number; fetch?: typeof fetch; env?: Record<string, string> } = {},
+  opts: {
+    now?: () => number;
+    fetch?: typeof fetch;
+    env?: Record<string, string>;
+    log?: Logger;
+  } = {},
 ): Deps & { settle(): Promise<void> } {
   const pending: Promise<unknown>[] = [];
   const now = opts.now ?? (() => Date.now());
@@ -24,7 +29,7 @@ export function testDeps(
     sql,
     fetch: opts.fetch ?? globalThis.fetch.bind(globalThis),
     now,
-    log: silentLogger,
+    log: opts.log ?? silentLogger,
     waitUntil: (p) => pending.push(p),
     env: loadFunctionEnv({ SUPABASE_DB_URL: testDatabaseUrl(), ...opts.env }),
     wakeKeys: new WakeKeyCache(
@@ -76,4 +81,10 @@ export async function configureWake(
 /** Removes the wake-up configuration (so other tests start unconfigured). */
 export async function unconfigureWake(sql: Sql): Promise<void> {
   await sql`delete from private.config where key in ('functions_url', 'functions_secret')`;
+}
+
+/** A logger that keeps every line (debug and up) as parsed JSON, for tests that check logs. */
+export function recordingLogger(): { log: Logger; lines: Record<string, unknown>[] } {
+  const lines: Record<string, unknown>[] = [];
+  return { log: createLogger("debug", (line) => lines.push(JSON.parse(line))), lines };
 }

@@ -711,18 +711,29 @@ export async function listSubscriptions(sql: Sql, userId: string): Promise<Subsc
   return rows.map(toSubscription);
 }
 
+/** Which candles {@link loadCandles} returns: open times in ms, both bounds inclusive and optional. */
+export interface CandleRange {
+  /** Earliest open time (ms), or null for no lower bound. */
+  fromTime?: number | null;
+  /** Latest open time (ms), or null for no upper bound. */
+  toTime?: number | null;
+  /** The newest this many of the candles in range (the database clamps it to 1..50,000). */
+  maxRows: number;
+}
+
 /**
- * `api.load_candles`: the newest `maxRows` candles of a series with open time ≥ `fromTime` (ms),
- * oldest first, as a columnar series.
+ * `api.load_candles`: the newest `maxRows` candles of a series with `fromTime` ≤ open time ≤
+ * `toTime` (ms, each optional), oldest first, as a columnar series. The database refuses a bound
+ * outside 0 .. year 3000 (22023).
  */
 export async function loadCandles(
   sql: Sql,
   key: SeriesKey,
-  fromTime: number | null,
-  maxRows: number,
+  range: CandleRange,
 ): Promise<CandleSeries> {
   const [r] = await sql<{ c: Record<string, unknown> }[]>`
-    select api.load_candles(${key.symbol}, ${key.interval}, ${fromTime}::bigint, null, ${maxRows}::integer) as c`;
+    select api.load_candles(${key.symbol}, ${key.interval}, ${range.fromTime ?? null}::bigint,
+      ${range.toTime ?? null}::bigint, ${range.maxRows}::integer) as c`;
   return toSeries(r.c, key);
 }
 

@@ -245,6 +245,21 @@ export function renderCard(s: CardSignal, opts: CardOptions = {}): Embed {
   return embed;
 }
 
+/**
+ * `body` showing the chart uploaded with it: the first embed's image is `attachment://chart.png`
+ * and `attachments` names file 0 (Discord developer docs, "Uploading Files": the file itself goes
+ * as multipart `files[0]` beside `payload_json`).
+ */
+export function withChart(body: MessageBody): MessageBody {
+  const [first, ...rest] = body.embeds ?? [];
+  if (!first) return body;
+  return {
+    ...body,
+    embeds: [{ ...first, image: { url: `attachment://${CHART_FILE}` } }, ...rest],
+    attachments: [{ id: 0, filename: CHART_FILE }],
+  };
+}
+
 /** Content that mentions `userIds` (≤ 100), e.g. `🔔 <@1> <@2>`; empty when there is nobody. */
 export function mentionContent(userIds: readonly string[]): string {
   return userIds.length ? `🔔 ${userIds.map((u) => `<@${u}>`).join(" ")}` : "";

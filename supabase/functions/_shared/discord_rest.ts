@@ -283,16 +283,21 @@ export class DiscordRest {
     });
   }
 
-  /** `PATCH /webhooks/{application}/{interaction token}/messages/@original` (no bot token needed). */
+  /**
+   * `PATCH /webhooks/{application}/{interaction token}/messages/@original` (no bot token needed);
+   * with files: multipart `files[n]` + `payload_json` (an interaction's HTTP answer itself cannot
+   * carry files, its edit can).
+   */
   editOriginalResponse(
     applicationId: string,
     interactionToken: string,
     body: MessageBody,
+    files?: UploadFile[],
   ): Promise<DiscordResult<DiscordMessage>> {
     return this.request(
       "PATCH",
       `/webhooks/${applicationId}/${encodeURIComponent(interactionToken)}/messages/@original`,
-      { json: body },
+      { json: body, files },
     );
   }
 }

@@ -64,6 +64,13 @@ export const FunctionEnvSchema = z.object({
   DISCORD_API_URL: z.string().url().default("https://discord.com/api/v10"),
   /** Time allowed for one Discord request before it counts as lost, in ms (default 10,000). */
   DISCORD_TIMEOUT_MS: intFrom(100, 60_000).default(10_000),
+  /**
+   * `on` (default): every signal card (discord-notify) and /lastsignal answer carries the chart of
+   * the signal as `chart.png`; `off`: cards without a chart (no candles loaded, nothing rendered).
+   */
+  DISCORD_CHART: z.enum(["on", "off"]).default("on"),
+  /** Colours of the card chart: `dark` (default, matches Discord's dark theme) or `light`. */
+  DISCORD_CHART_THEME: z.enum(["light", "dark"]).default("dark"),
 });
 
 /** Validated function settings. */

@@ -78,7 +78,7 @@ async function dispatch(deps: Deps, i: CommandInteraction): Promise<Response> {
       case "status":
         return await statusCommand(deps);
       case "lastsignal":
-        return await lastSignalCommand(deps, values);
+        return await lastSignalCommand(deps, i, values);
       case "subscribe":
         return await subscribeCommand(deps, user, values);
       case "unsubscribe":

@@ -1,9 +1,12 @@
 /**
  * Delivering one claimed outbox row to Discord and saying what should happen to it:
  *
- * - card: the signal card, mentioning the row's subscribers (allowed_mentions limited to them);
- *   as the bot with a nonce derived from the row and `enforce_nonce: true` (a retry after a lost
- *   answer returns the first message instead of posting a second), or through the webhook;
+ * - card: the signal card, mentioning the row's subscribers (allowed_mentions limited to them), with
+ *   its chart when charts are on (multipart: `payload_json` + `files[0]` chart.png, rendered after
+ *   the card is built; a failed chart is logged and the card goes without it); as the bot with a
+ *   nonce derived from the row and `enforce_nonce: true` inside `payload_json` (a retry after a lost
+ *   answer returns the first message instead of posting a second, chart or not), or through the
+ *   webhook;
  * - mentions: further subscribers, as a reply to the card;
  * - tp1/tp2/tp3/stop/expired: the card is edited (its status line) and one follow-up is posted as
  *   a reply to it (through a webhook, which cannot reply, a message naming the card).
@@ -21,6 +24,7 @@ import {
   CHART_FILE,
   followUpMessage,
   mentionsMessage,
+  withChart,
 } from "../_shared/discord_card.ts";
 import type { MessageBody } from "../_shared/discord_embed.ts";
 import type {
@@ -133,36 +137,55 @@ async function post(
   return await ctx.rest.executeWebhook(ctx.target.url, rest, files, ctx.deadline);
 }
 
+/**
+ * From this attempt on a card goes without its chart: a run that died while rendering (e.g. out of
+ * CPU) must not keep the card from ever being posted.
+ */
+export const CHART_LAST_ATTEMPT = 2;
+
+/** True when delivering `row` renders a chart (a card, charts on, not past {@link CHART_LAST_ATTEMPT}). */
+export function wantsChart(ctx: Pick<DeliverContext, "chart">, row: ClaimedMessage): boolean {
+  return row.kind === "card" && ctx.chart !== null && row.attempts <= CHART_LAST_ATTEMPT;
+}
+
+/** The card's chart as an upload, or null (charts off, a late attempt, or the chart failed: logged). */
 async function renderChart(ctx: DeliverContext, row: ClaimedMessage): Promise<UploadFile | null> {
   if (!ctx.chart) return null;
-  try {
-    const bytes = await ctx.chart(row.signal, ctx.deps);
-    return bytes ? { name: CHART_FILE, contentType: "image/png", bytes } : null;
-  } catch (e) {
-    ctx.deps.log.warn("chart failed; card posted without it", {
-      signal: row.signalId,
-      error: errorLine(e),
-    });
+  const fields = { outbox: row.id, signal: row.signalId, attempt: row.attempts };
+  if (row.attempts > CHART_LAST_ATTEMPT) {
+    ctx.deps.log.warn("card posted without its chart after earlier attempts failed", fields);
     return null;
   }
+  let error: string;
+  try {
+    const r = await ctx.chart(row.signal, ctx.deps);
+    if (r.ok) return { name: CHART_FILE, contentType: "image/png", bytes: r.png };
+    error = r.error;
+  } catch (e) {
+    error = errorLine(e);
+  }
+  ctx.deps.log.warn("chart failed; card posted without it", { ...fields, error });
+  return null;
 }
 
 /** Attempts one row (see the module doc). Never throws for Discord's answers. */
 export async function deliver(ctx: DeliverContext, row: ClaimedMessage): Promise<Delivery> {
   const via = ctx.target.mode;
   if (row.kind === "card") {
+    // The chart last: the card is ready before the costly render starts.
+    const card = cardMessage(row.signal, row.mentions);
     const chart = await renderChart(ctx, row);
-    const body = cardMessage(row.signal, row.mentions, { chart: chart !== null });
-    if (chart) body.attachments = [{ id: 0, filename: CHART_FILE }];
+    const body = chart ? withChart(card) : card;
     const r = await post(ctx, row, body, null, chart ? [chart] : undefined);
     return r.ok ? sentFrom(r, botChannel(ctx), via) : failure(r, row, "card");
   }
   const card = row.card;
-  if (!card.messageId) {
+  const cardId = card.messageId;
+  if (!cardId) {
     return { kind: "refused", error: "not posted: the signal's card was never posted" };
   }
   const replyTo = via === "bot" && card.postedVia === "bot"
-    ? { messageId: card.messageId, channelId: card.channelId }
+    ? { messageId: cardId, channelId: card.channelId }
     : null;
   if (row.kind === "mentions") {
     const body = mentionsMessage(row.signal, row.mentions);
@@ -175,13 +198,21 @@ export async function deliver(ctx: DeliverContext, row: ClaimedMessage): Promise
       : failure(r, row, "mentions");
   }
   // A follow-up: first the card's status line (an edit is idempotent), then the reply.
-  // With a chart renderer in use, the card's embed keeps showing its attached chart.png.
-  const edit = cardEdit(row.signal, { chart: ctx.chart !== null });
-  let edited: DiscordResult<DiscordMessage> | null = null;
-  if (via === "bot" && card.postedVia === "bot" && card.channelId && ctx.target.mode === "bot") {
-    edited = await ctx.rest.editMessage(card.channelId, card.messageId, edit, ctx.deadline);
-  } else if (via === "webhook" && card.postedVia === "webhook" && ctx.target.mode === "webhook") {
-    edited = await ctx.rest.editWebhookMessage(ctx.target.url, card.messageId, edit, ctx.deadline);
+  // With charts on, the card's embed keeps showing its attached chart.png; a card that went out
+  // without its chart has no such attachment, which Discord refuses (400): edited again without.
+  const editCard = (chart: boolean): Promise<DiscordResult<DiscordMessage>> | null => {
+    const edit = cardEdit(row.signal, { chart });
+    if (via === "bot" && card.postedVia === "bot" && card.channelId && ctx.target.mode === "bot") {
+      return ctx.rest.editMessage(card.channelId, cardId, edit, ctx.deadline);
+    }
+    if (via === "webhook" && card.postedVia === "webhook" && ctx.target.mode === "webhook") {
+      return ctx.rest.editWebhookMessage(ctx.target.url, cardId, edit, ctx.deadline);
+    }
+    return null;
+  };
+  let edited = await editCard(ctx.chart !== null);
+  if (edited && !edited.ok && edited.status === 400 && ctx.chart !== null) {
+    edited = await editCard(false);
   }
   if (edited && !edited.ok) {
     const f = failure(edited, row, "card edit");

@@ -5,6 +5,13 @@
  * row is due or the run's time is up. A wake-up that arrives meanwhile makes the running sender
  * claim again before it ends. After a 401/403 all sending stops (shown by /status) until the
  * settings change, with one probe message every 15 minutes.
+ *
+ * Charts are bounded per run (Supabase allows 2 s of CPU per request; a warm chart costs tens of
+ * ms, the first few of a new instance hundreds: see chart_budget.ts): the card whose chart no longer
+ * fits is handed back unattempted with the rows after it, the run ends, and it wakes discord-notify
+ * again through the database's signed wake-up path (reason `continue`), so the rest is posted by a
+ * fresh invocation, in order, nothing dropped (without a configured wake-up the minute's retry
+ * sweep picks them up).
  */
 
 import {
@@ -16,13 +23,15 @@ import {
   markOutboxFailed,
   markOutboxSent,
   releaseOutbox,
+  wake,
 } from "../_shared/db_api.ts";
 import type { Deps } from "../_shared/deps.ts";
 import { DiscordRest } from "../_shared/discord_rest.ts";
 import { type Clock, RateLimiter, type RateLimitState } from "../_shared/discord_rate_limit.ts";
 import { errorLine } from "../_shared/log.ts";
-import type { ChartRenderer } from "./chart_hook.ts";
-import { deliver, type Delivery } from "./deliver.ts";
+import { type ChartRenderer, withTimeout } from "./chart_hook.ts";
+import { ChartBudget } from "./chart_budget.ts";
+import { deliver, type Delivery, wantsChart } from "./deliver.ts";
 import { discordTarget, targetFingerprint } from "./target.ts";
 
 /** Limits of one run. */
@@ -35,9 +44,31 @@ export interface SenderOptions {
   leaseSeconds: number;
   /** The card chart renderer, or null. */
   chart: ChartRenderer | null;
+  /** Estimated CPU (ms) a run may spend on charts (default {@link CHART_BUDGET_MS}; see chart_budget.ts). */
+  chartBudgetMs: number;
+  /** Most charts in one run whatever the budget says (default {@link MAX_CHARTS_PER_RUN}). */
+  maxCharts: number;
+  /** Wall time one chart may take before its card goes without it, in ms (default {@link CHART_TIMEOUT_MS}). */
+  chartTimeoutMs: number;
   /** How the run waits (default: real time via setTimeout, deps.now for the time). */
   sleep?: (ms: number) => Promise<void>;
 }
+
+/**
+ * Estimated chart CPU per run (ms): 1.4 s of the 2 s Supabase allows per request, the rest for the
+ * cards, the database and Discord (about 3 ms of CPU a card without its chart). A cold instance
+ * renders 3 charts in its first run (0.6 + 0.35 + 0.35 s estimated), a warm one up to 17.
+ */
+export const CHART_BUDGET_MS = 1400;
+
+/** Most charts per run whatever the budget: 20 (about 1 s of CPU warm). */
+export const MAX_CHARTS_PER_RUN = 20;
+
+/**
+ * Wall time allowed for one chart (load + render), in ms: 3,000, against about 50 ms warm and
+ * 0.5 s for the first chart of an instance (`deno task bench discord`).
+ */
+export const CHART_TIMEOUT_MS = 3000;
 
 /** Default {@link SenderOptions}. */
 export const DEFAULT_SENDER: SenderOptions = {
@@ -45,6 +76,9 @@ export const DEFAULT_SENDER: SenderOptions = {
   batchSize: 5,
   leaseSeconds: 120,
   chart: null,
+  chartBudgetMs: CHART_BUDGET_MS,
+  maxCharts: MAX_CHARTS_PER_RUN,
+  chartTimeoutMs: CHART_TIMEOUT_MS,
 };
 
 /** What a run did. */
@@ -67,6 +101,10 @@ export interface SenderReport {
   stoppedReason: string | null;
   /** 401, 403 and 429 answers in this run. */
   invalidRequests: number;
+  /** Charts rendered (or attempted) in this run. */
+  charts: number;
+  /** True when the run used its charts and woke a fresh invocation for the rest. */
+  continued: boolean;
   ms: number;
 }
 
@@ -89,6 +127,8 @@ export async function runSender(
     released: 0,
     stoppedReason: null,
     invalidRequests: 0,
+    charts: 0,
+    continued: false,
     ms: 0,
   };
   const done = () => ({ ...report, ms: deps.now() - started });
@@ -120,7 +160,9 @@ export async function runSender(
     timeoutMs: deps.env.DISCORD_TIMEOUT_MS,
     limiter: new RateLimiter(clock, asRateLimitState(lease.rateLimits)),
   });
-  const ctx = { deps, rest, target, chart: opts.chart, deadline };
+  const charts = new ChartBudget(opts.chartBudgetMs, opts.maxCharts);
+  const chart = opts.chart && charts.wrap(withTimeout(opts.chart, opts.chartTimeoutMs));
+  const ctx = { deps, rest, target, chart, deadline };
   let probe = lease.probe;
   let held = true;
   try {
@@ -142,6 +184,11 @@ export async function runSender(
         const row = rows[i];
         if (deps.now() >= deadline) {
           await releaseAll(deps, rows.slice(i), "the run's time was up", report);
+          break outer;
+        }
+        if (wantsChart(ctx, row) && !charts.allows()) {
+          await releaseAll(deps, rows.slice(i), "the run's chart budget is used", report);
+          report.continued = true;
           break outer;
         }
         let outcome: Delivery;
@@ -182,14 +229,34 @@ export async function runSender(
     }
   } finally {
     report.invalidRequests = rest.invalidRequests;
-    if (held) {
-      await discordSenderRelease(deps.sql, holder, rest.limiter.toState()).catch((e) =>
-        deps.log.warn("sender release failed", { error: errorLine(e) })
-      );
-    }
+    report.charts = charts.charts;
+    if (held) await releaseSender(deps, holder, rest.limiter);
+  }
+  if (report.continued) {
+    // Only now that the lease is free can the woken invocation take it.
+    await wake(deps.sql, "discord-notify", { reason: "continue" }).catch((e) =>
+      deps.log.warn("continuation wake-up failed; the retry sweep will send the rest", {
+        error: errorLine(e),
+      })
+    );
   }
   if (report.stoppedReason) report.result = "stopped";
   return done();
+}
+
+/**
+ * Ends the run's hold on the sender lease, also when a wake-up asked for another round meanwhile
+ * (api.discord_sender_release then keeps the lease for the holder): a run that stops early must not
+ * leave the lease to run out while rows wait.
+ */
+async function releaseSender(deps: Deps, holder: string, limiter: RateLimiter): Promise<void> {
+  try {
+    for (let i = 0; i < 3; i++) {
+      if (!await discordSenderRelease(deps.sql, holder, limiter.toState())) return;
+    }
+  } catch (e) {
+    deps.log.warn("sender release failed", { error: errorLine(e) });
+  }
 }
 
 async function record(

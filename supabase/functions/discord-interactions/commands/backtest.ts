@@ -181,7 +181,7 @@ export async function finishBacktest(
   try {
     const rows = Math.min(Math.ceil((days * DAY) / INTERVAL_MS[key.interval]), MAX_WINDOW_BARS) +
       WARMUP_BARS;
-    const series = await loadCandles(deps.sql, key, null, rows);
+    const series = await loadCandles(deps.sql, key, { maxRows: rows });
     const outcome = backtestSeries(key, series, days, await analyzerSettings(deps.sql));
     if (!outcome.ok) body = { content: outcome.message };
     else {
