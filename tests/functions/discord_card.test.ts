@@ -13,6 +13,8 @@ import type { CardSignal } from "../../supabase/functions/_shared/db_api.ts";
 import {
   cardEdit,
   cardMessage,
+  confidenceKindOf,
+  evidenceLine,
   followUpMessage,
   mentionsMessage,
   renderCard,
@@ -74,6 +76,11 @@ function signal(over: Partial<CardSignal> = {}): CardSignal {
 function assertWithinLimits(body: MessageBody, what: string): void {
   const errors = validateMessage(body as Record<string, unknown>, { files: [] });
   assert.ok(isValid(errors), `${what}: ${JSON.stringify(errors).slice(0, 500)}`);
+  for (const e of body.embeds ?? []) {
+    for (const f of e.fields ?? []) {
+      assert.doesNotMatch(f.value, /[{[]"|":/, `${what}: raw JSON in ${f.name}: ${f.value}`);
+    }
+  }
   const total = (body.embeds ?? []).reduce((n, e) => n + embedLength(e), 0);
   assert.ok(total <= 6000, `${what}: embeds total ${total}`);
   assert.ok((body.content ?? "").length <= 2000, `${what}: content`);
@@ -113,7 +120,13 @@ function extreme(price: number): CardSignal {
       wyckoff: many,
       phase: "accumulation".repeat(50),
     },
-    evidence: { setup: "spring", n: 212, note: LONG, nested: { a: [1, 2, 3], b: LONG } },
+    evidence: {
+      setup: LONG,
+      model: LONG,
+      train: { n: Number.MAX_SAFE_INTEGER, tp1Rate: 1, avgR: -1e300 },
+      features: Object.fromEntries(Array.from({ length: 500 }, (_, i) => [`f${i}${LONG}`, 1e300])),
+      note: LONG,
+    },
     status: "tp2",
     outcome: {
       outcome: "tp2",
@@ -133,6 +146,10 @@ Deno.test("cards with extreme prices (1e-8, 1e6), long rationales and every opti
   for (const price of [1e-8, 1e6, 0.00012345, 98506.36]) {
     const s = extreme(price);
     bodies.push([`card ${price}`, cardMessage(s, mentions, { chart: false })]);
+    bodies.push([
+      `card with score ${price}`,
+      cardMessage(s, mentions, { chart: false, confidence: "score" }),
+    ]);
     bodies.push([`edit ${price}`, cardEdit(s)]);
     bodies.push([`mentions ${price}`, mentionsMessage(s, mentions)]);
     for (const kind of ["tp1", "tp2", "tp3", "stop", "expired"] as const) {
@@ -206,12 +223,32 @@ Deno.test("500 random cards and follow-ups (any strings, numbers, NaN, Infinity,
         },
         [1, 2],
       ]),
-      evidence: pick([null, { k: text(2000) }, [text(50)], text(500), 3]),
+      evidence: pick([
+        null,
+        { k: text(2000) },
+        [text(50)],
+        text(500),
+        3,
+        {
+          setup: pick(["spring", "sow", "abc-long", text(300), 7]),
+          model: text(50),
+          train: pick([
+            null,
+            { n: num(), tp1Rate: num(), avgR: num() },
+            { n: Math.floor(r() * 1e6), tp1Rate: r(), avgR: num() },
+            { n: 0, tp1Rate: null, avgR: null },
+          ]),
+          features: { a: num(), [text(40)]: num() },
+        },
+      ]),
       status: pick(["open", "tp1", "tp2", "tp3", "stopped", "expired", text(5)]),
       openTime: pick([NaN, 0, Date.UTC(2024, 0, 1), 8.64e15, -1e20]),
     });
     const mentions = Array.from({ length: Math.floor(r() * 120) }, (_, k) => String(k + 1));
-    assertWithinLimits(cardMessage(s, mentions), `random card ${i}`);
+    assertWithinLimits(
+      cardMessage(s, mentions, { confidence: pick(["probability", "score"] as const) }),
+      `random card ${i}`,
+    );
     assertWithinLimits(
       followUpMessage(s, pick(["tp1", "tp2", "tp3", "stop", "expired"] as const), {
         barTime: num(),
@@ -232,7 +269,9 @@ Deno.test("the card shows direction, symbol, levels with % and R, confidence, pa
   assert.equal(f["Stop loss"], "99854.92 (+1.37%, −1.00 R)");
   assert.equal(f["TP1"], "95809.24 (−2.74%, +2.00 R)");
   assert.equal(f["TP3"], "93112.11 (−5.48%, +4.00 R)");
-  assert.equal(f["Confidence"], "60% (wyckoff 69%, indicators 31%)");
+  assert.equal(f["Chance of TP1"], "60% before the stop", "the calibrated probability");
+  assert.equal(f["Confidence"], undefined);
+  assert.equal(f["Setups like this"], undefined, "no evidence, no track record");
   assert.equal(
     f["Wyckoff"],
     "Upthrust at 99487.99 (strength 0.74, volume 1.47× average) · phase distribution",
@@ -269,4 +308,87 @@ Deno.test("the card shows direction, symbol, levels with % and R, confidence, pa
   const g = Object.fromEntries((noCount.fields ?? []).map((x) => [x.name, x.value]));
   assert.equal(g["Invalidation"], "99854.92 (stop loss)");
   assert.equal(g["Elliott"], "no count");
+});
+
+Deno.test('the card says what confidence is: the chance of TP1 (calibrated, the default) or, with confidence "score", the heuristic score with each method\'s share', () => {
+  const field = (e: ReturnType<typeof renderCard>, name: string) =>
+    e.fields?.find((x) => x.name === name)?.value;
+  const p = renderCard(signal({ confidence: 0.617 }));
+  assert.equal(field(p, "Chance of TP1"), "62% before the stop");
+  const s = renderCard(signal(), { confidence: "score" });
+  assert.equal(field(s, "Confidence score"), "60% (wyckoff 69%, indicators 31%)");
+  assert.equal(field(s, "Chance of TP1"), undefined);
+  // The kind comes from the analyzer settings stored in the database ({} = defaults).
+  assert.equal(confidenceKindOf({}), "probability");
+  assert.equal(confidenceKindOf(null), "probability");
+  assert.equal(confidenceKindOf({ confidence: "score" }), "score");
+  assert.equal(confidenceKindOf({ confidence: "probability", minConfidence: 0.3 }), "probability");
+  assert.equal(confidenceKindOf({ confidence: "bogus" }), "probability", "refused settings");
+});
+
+Deno.test("the evidence line is the track record of setups like this one (from SignalEvidence), never raw JSON", () => {
+  const evidence = (setup: unknown, train: unknown) => ({
+    setup,
+    model: "tp1-logistic-v3",
+    train,
+    features: { indicatorShare: 0.83, logRiskReward: 0.69 },
+  });
+  const rec = { n: 143, tp1Rate: 0.58, avgR: 0.21 };
+  assert.equal(
+    evidenceLine(evidence("upthrust", rec)),
+    "Upthrust setups: 58% reached TP1 (n = 143, avg +0.21 R) in the model's training data",
+  );
+  assert.equal(
+    evidenceLine(evidence("abc-short", { n: 12543, tp1Rate: 0.441, avgR: -0.02 })),
+    "ABC correction, short setups: 44% reached TP1 (n = 12,543, avg −0.02 R) in the model's training data",
+  );
+  assert.equal(
+    evidenceLine(evidence("sos", { n: 254, tp1Rate: 0.37, avgR: null })),
+    "Sign of strength setups: 37% reached TP1 (n = 254) in the model's training data",
+  );
+  assert.equal(
+    evidenceLine(evidence("impulse-long", { n: 0, tp1Rate: null, avgR: null })),
+    "Impulse, long setups: no trades in the model's training data",
+  );
+  assert.match(
+    evidenceLine(evidence("wedge-up", rec)) ?? "",
+    /^wedge-up setups: 58% reached TP1/,
+    "an unknown class by its name",
+  );
+  // Anything else: no line at all (never JSON, never NaN).
+  for (
+    const bad of [
+      null,
+      undefined,
+      3,
+      "text",
+      [1, 2],
+      {},
+      { setup: "spring" },
+      { k: "v" },
+      evidence("", rec),
+      evidence(7, rec),
+      evidence("spring", null),
+      evidence("spring", { n: -1, tp1Rate: 0.5, avgR: 0 }),
+      evidence("spring", { n: 1.5, tp1Rate: 0.5, avgR: 0 }),
+      evidence("spring", { n: 1e300, tp1Rate: 0.5, avgR: 0 }),
+      evidence("spring", { n: 10, tp1Rate: NaN, avgR: 0 }),
+      evidence("spring", { n: 10, tp1Rate: 1.5, avgR: 0 }),
+      evidence("spring", { n: 10, tp1Rate: null, avgR: 0 }),
+    ]
+  ) {
+    assert.equal(evidenceLine(bad), null, JSON.stringify(bad));
+  }
+  const long = evidenceLine(evidence("x".repeat(5000), rec)) ?? "";
+  assert.ok(long.length < 200, `a long class name is clipped (${long.length})`);
+  const card = renderCard(signal({ evidence: evidence("upthrust", rec) }));
+  assert.equal(
+    card.fields?.find((x) => x.name === "Setups like this")?.value,
+    "Upthrust setups: 58% reached TP1 (n = 143, avg +0.21 R) in the model's training data",
+  );
+  assert.deepEqual(
+    card.fields?.slice(-2).map((x) => x.name),
+    ["Setups like this", "Status"],
+    "the record just above the status line",
+  );
 });

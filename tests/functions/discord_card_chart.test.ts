@@ -24,6 +24,7 @@ import {
   chartSignalOf,
 } from "../../supabase/functions/_shared/chart/card_chart.ts";
 import { loadFunctionEnv } from "../../supabase/functions/_shared/env.ts";
+import { evidenceLine } from "../../supabase/functions/_shared/discord_card.ts";
 import {
   type ChartRenderer,
   chartRendererFor,
@@ -99,6 +100,7 @@ Deno.test("a card carries the chart deno task chart draws for the same file and 
         rationale: signal.rationale,
         patterns: signal.patterns,
         contributions: signal.contributions,
+        evidence: signal.evidence,
       }]);
       // What the chart reads: the 200 candles up to and including the signal bar, none later.
       const stored = await latestSignalCard(sql, SYMBOL, "1h");
@@ -114,6 +116,17 @@ Deno.test("a card carries the chart deno task chart draws for the same file and 
       assert.equal(report.charts, 1);
       const [card] = messagesAbout(fake, SYMBOL);
       const png = await chartOf(card);
+      // The words beside it: the calibrated chance of TP1 and the setup class's record.
+      const fields = Object.fromEntries(
+        (card.embeds[0].fields as { name: string; value: string }[]).map((f) => [f.name, f.value]),
+      );
+      assert.equal(
+        fields["Chance of TP1"],
+        `${Math.round(signal.confidence * 100)}% before the stop`,
+      );
+      assert.ok(signal.evidence);
+      assert.equal(fields["Setups like this"], evidenceLine(signal.evidence));
+      assert.match(fields["Setups like this"], /setups: \d+% reached TP1 \(n = [\d,]+/);
       const [post] = fake.requests.filter((r) => r.method === "POST");
       assert.deepEqual(post.files, ["chart.png"], "multipart files[0] named chart.png");
       const payload = post.body as Record<string, unknown>;

@@ -13,7 +13,8 @@ import { ingestCandles } from "../../supabase/functions/_shared/db_api.ts";
 import type { Sql } from "../../supabase/functions/_shared/deps.ts";
 import { COMMANDS } from "../../supabase/functions/_shared/discord_commands.ts";
 import { statusEmbed } from "../../supabase/functions/discord-interactions/commands/status.ts";
-import { statusFigures } from "../../supabase/functions/_shared/db_api.ts";
+import { latestSignalCard, statusFigures } from "../../supabase/functions/_shared/db_api.ts";
+import { renderCard } from "../../supabase/functions/_shared/discord_card.ts";
 import { connect, withTestSymbol } from "../db/test_database.ts";
 import { serveHandler, testDeps } from "../support/function_deps.ts";
 import {
@@ -289,11 +290,33 @@ Deno.test("/lastsignal answers the card at once and adds its chart by editing th
     await withTestSymbol(sql, SYMBOL, async () => {
       const times = hourTimes(3);
       await insertTestCandles(sql, SYMBOL, times[0] - 200 * 3_600_000, 230);
-      await insertSignals(sql, SYMBOL, times.map((openTime) => ({ openTime })));
+      const evidence = {
+        setup: "spring",
+        model: "tp1-logistic-v3",
+        train: { n: 212, tp1Rate: 0.41, avgR: 0.18 },
+        features: { indicatorShare: 0.5 },
+      };
+      await insertSignals(
+        sql,
+        SYMBOL,
+        times.map((openTime) => ({ openTime, confidence: 0.47, evidence })),
+      );
       const ask = interaction(2, "lastsignal", [str("symbol", SYMBOL), str("timeframe", "1h")]);
       const card = await on.send(ask);
       assert.equal(card.body.type, 4, "answered at once with the card");
       assert.equal(card.body.data?.embeds?.[0].title, `▲ LONG · ${SYMBOL} 1h`);
+      // The same card discord-notify posts: the chance of TP1 and the setups' record.
+      const stored = await latestSignalCard(sql, SYMBOL, "1h");
+      assert.ok(stored);
+      assert.deepEqual(card.body.data?.embeds?.[0], renderCard(stored));
+      const fields = Object.fromEntries(
+        (card.body.data?.embeds?.[0].fields ?? []).map((f) => [f.name, f.value]),
+      );
+      assert.equal(fields["Chance of TP1"], "47% before the stop");
+      assert.equal(
+        fields["Setups like this"],
+        "Spring setups: 41% reached TP1 (n = 212, avg +0.18 R) in the model's training data",
+      );
       await on.deps.settle();
       assert.equal(fake.interactionEdits.length, 1);
       const [edit] = fake.interactionEdits;
@@ -313,8 +336,20 @@ Deno.test("/lastsignal answers the card at once and adds its chart by editing th
       assert.equal(plain.body.type, 4);
       await off.deps.settle();
       assert.equal(fake.interactionEdits.length, 1, "DISCORD_CHART=off: no chart, no edit");
+
+      // With confidence "score" in the analyzer settings, the card and its chart edit say so.
+      await sql`insert into private.config (key, value) values ('analyzer_config', '{"confidence":"score"}')
+        on conflict (key) do update set value = excluded.value`;
+      const scored = await on.send(ask);
+      const names = (scored.body.data?.embeds?.[0].fields ?? []).map((f) => f.name);
+      assert.ok(names.includes("Confidence score") && !names.includes("Chance of TP1"), `${names}`);
+      await on.deps.settle();
+      const last = fake.interactionEdits.at(-1);
+      const edited = (last?.body.embeds as { fields: { name: string }[] }[])[0].fields;
+      assert.ok(edited.some((f) => f.name === "Confidence score"), "the chart edit too");
     }, true);
   } finally {
+    await sql`delete from private.config where key = 'analyzer_config'`;
     await on.server.close();
     await off.server.close();
     await fake.close();

@@ -6,12 +6,16 @@
  *
  * The card: direction, symbol and interval in the title (an arrow and a word, so colour is not the
  * only cue), green for long and red for short; entry, stop and TP1–TP3 with their distance in
- * percent and in R (1 R = |entry − stop|); confidence with each method's share; the Wyckoff events
- * and phase, the Elliott count with its wave labels, the indicator confirmation; the invalidation
- * level; the bar; the status line that follow-ups edit; a footer saying it is an alert, not advice.
+ * percent and in R (1 R = |entry − stop|); the chance of reaching TP1 (the signal's `confidence`,
+ * a calibrated probability with the default analyzer settings; with `confidence: "score"` the
+ * heuristic score with each method's share); the Wyckoff events and phase, the Elliott count with
+ * its wave labels, the indicator confirmation; the invalidation level; the bar; the track record of
+ * setups like this one (the signal's evidence); the status line that follow-ups edit; a footer
+ * saying it is an alert, not advice.
  */
 
 import { nextOpenTime } from "../../../shared/candles/intervals.ts";
+import { parseAnalyzerConfig } from "../../../shared/signals/config.ts";
 import type { CardSignal, FollowUpDetails, OutboxKind } from "./db_api.ts";
 import {
   type AllowedMentions,
@@ -142,7 +146,39 @@ export function invalidationLine(s: CardSignal): string {
   return `${formatPrice(s.stopLoss)} (stop loss)`;
 }
 
-/** Confidence with each method's share, e.g. `72% (Wyckoff 69%, indicators 31%)`. */
+/**
+ * What a signal's `confidence` is, as the analyzer settings say (`confidence` in
+ * shared/signals/config.ts): "probability", the calibrated probability of reaching TP1 before the
+ * stop (the default), or "score", the heuristic blend of the methods' confidences.
+ */
+export type ConfidenceKind = "probability" | "score";
+
+/**
+ * The {@link ConfidenceKind} of the analyzer settings stored in the database (`api.analyzer_settings`,
+ * `{}` = defaults). Settings the analyzer would refuse make no signals; for them, and for anything
+ * unreadable, the default "probability".
+ */
+export function confidenceKindOf(settings: unknown): ConfidenceKind {
+  try {
+    return parseAnalyzerConfig(settings).confidence;
+  } catch {
+    return "probability";
+  }
+}
+
+/** The card's confidence field: `Chance of TP1` with the probability, or the score with shares. */
+export function confidenceField(s: CardSignal, kind: ConfidenceKind): EmbedField {
+  if (kind === "probability") {
+    return {
+      name: "Chance of TP1",
+      value: `${formatShare(s.confidence)} before the stop`,
+      inline: true,
+    };
+  }
+  return { name: "Confidence score", value: confidenceLine(s), inline: true };
+}
+
+/** The heuristic score with each method's share, e.g. `72% (wyckoff 69%, indicators 31%)`. */
 export function confidenceLine(s: CardSignal): string {
   const shares = arr(s.contributions).map(obj).filter((c): c is Json => c !== null)
     .filter((c) => num(c.share) !== null && (num(c.share) ?? 0) > 0)
@@ -150,21 +186,45 @@ export function confidenceLine(s: CardSignal): string {
   return `${formatShare(s.confidence)}${shares.length ? ` (${shares.join(", ")})` : ""}`;
 }
 
-/** The evaluation evidence (any JSON) as `key value` pairs, or null when there is none. */
+/** Setup classes (`SignalEvidence.setup`, shared/signals/types.ts) as traders read them. */
+const SETUP_NAMES: Record<string, string> = {
+  spring: "Spring",
+  upthrust: "Upthrust",
+  sos: "Sign of strength",
+  sow: "Sign of weakness",
+  "abc-long": "ABC correction, long",
+  "abc-short": "ABC correction, short",
+  "impulse-long": "Impulse, long",
+  "impulse-short": "Impulse, short",
+};
+
+/** `1,254` for a whole count, null for anything that is not one. */
+function formatCount(n: unknown): string | null {
+  if (typeof n !== "number" || !Number.isSafeInteger(n) || n < 0) return null;
+  return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ",");
+}
+
+/**
+ * The track record of setups like this one, from the signal's evidence (`SignalEvidence`: the
+ * setup class and its record over the calibration's train period, written by `deno task
+ * calibrate`), e.g. `Upthrust setups: 58% reached TP1 (n = 143, avg +0.21 R) in the model's
+ * training data`; `… : no trades in the model's training data` for a class without any. Null when
+ * the signal carries no evidence or evidence of another shape (never raw JSON).
+ */
 export function evidenceLine(evidence: unknown): string | null {
-  if (evidence === null || evidence === undefined) return null;
-  const o = obj(evidence);
-  if (!o) return clip(JSON.stringify(evidence) ?? "", 300);
-  const parts = Object.entries(o).map(([k, v]) =>
-    `${k} ${
-      typeof v === "number"
-        ? (Number.isInteger(v) ? String(v) : v.toFixed(3))
-        : typeof v === "string"
-        ? v
-        : JSON.stringify(v)
-    }`
-  );
-  return parts.length ? clip(parts.join(" · "), 300) : null;
+  const e = obj(evidence);
+  const train = obj(e?.train);
+  if (!e || !train || typeof e.setup !== "string" || !e.setup.trim()) return null;
+  const setup = `${SETUP_NAMES[e.setup] ?? clip(e.setup.trim(), 40)} setups`;
+  const n = formatCount(train.n);
+  if (n === null) return null;
+  const rate = num(train.tp1Rate);
+  const avgR = num(train.avgR);
+  if (train.n === 0 || rate === null || rate < 0 || rate > 1) {
+    return train.n === 0 ? `${setup}: no trades in the model's training data` : null;
+  }
+  const avg = avgR === null ? "" : `, avg ${formatR(avgR)}`;
+  return `${setup}: ${formatShare(rate)} reached TP1 (n = ${n}${avg}) in the model's training data`;
 }
 
 /** R locked in by the targets reached so far (one third of the position at each). */
@@ -199,6 +259,8 @@ export function statusLine(s: CardSignal): string {
 export interface CardOptions {
   /** The card shows the attached chart (`attachment://chart.png`). */
   chart?: boolean;
+  /** What the signal's confidence is (default "probability", the analyzer's default). */
+  confidence?: ConfidenceKind;
 }
 
 /** The card embed of a signal (see the module doc). */
@@ -207,7 +269,7 @@ export function renderCard(s: CardSignal, opts: CardOptions = {}): Embed {
   const fields: EmbedField[] = [
     { name: "Entry", value: formatPrice(s.entry), inline: true },
     { name: "Stop loss", value: levelLine(s, s.stopLoss), inline: true },
-    { name: "Confidence", value: confidenceLine(s), inline: true },
+    confidenceField(s, opts.confidence ?? "probability"),
     ...s.takeProfits.map((tp, i) => ({
       name: `TP${i + 1}`,
       value: levelLine(s, tp),
@@ -226,7 +288,7 @@ export function renderCard(s: CardSignal, opts: CardOptions = {}): Embed {
     },
   ];
   const evidence = evidenceLine(s.evidence);
-  if (evidence) fields.push({ name: "Evidence", value: evidence });
+  if (evidence) fields.push({ name: "Setups like this", value: evidence });
   fields.push({ name: "Status", value: statusLine(s) });
   if (s.notifyStatus === "skipped") {
     fields.push({ name: "Not posted", value: "analysed after the next bar had closed" });

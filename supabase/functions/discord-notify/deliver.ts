@@ -22,6 +22,7 @@ import {
   cardEdit,
   cardMessage,
   CHART_FILE,
+  type ConfidenceKind,
   followUpMessage,
   mentionsMessage,
   withChart,
@@ -68,6 +69,8 @@ export interface DeliverContext {
   rest: DiscordRest;
   target: Exclude<DiscordTarget, { mode: "unconfigured" }>;
   chart: ChartRenderer | null;
+  /** What the cards call the signals' confidence (from the analyzer settings). */
+  confidence: ConfidenceKind;
   /** Rate-limit waits may last until this time (ms). */
   deadline: number;
 }
@@ -173,7 +176,7 @@ export async function deliver(ctx: DeliverContext, row: ClaimedMessage): Promise
   const via = ctx.target.mode;
   if (row.kind === "card") {
     // The chart last: the card is ready before the costly render starts.
-    const card = cardMessage(row.signal, row.mentions);
+    const card = cardMessage(row.signal, row.mentions, { confidence: ctx.confidence });
     const chart = await renderChart(ctx, row);
     const body = chart ? withChart(card) : card;
     const r = await post(ctx, row, body, null, chart ? [chart] : undefined);
@@ -201,7 +204,7 @@ export async function deliver(ctx: DeliverContext, row: ClaimedMessage): Promise
   // With charts on, the card's embed keeps showing its attached chart.png; a card that went out
   // without its chart has no such attachment, which Discord refuses (400): edited again without.
   const editCard = (chart: boolean): Promise<DiscordResult<DiscordMessage>> | null => {
-    const edit = cardEdit(row.signal, { chart });
+    const edit = cardEdit(row.signal, { chart, confidence: ctx.confidence });
     if (via === "bot" && card.postedVia === "bot" && card.channelId && ctx.target.mode === "bot") {
       return ctx.rest.editMessage(card.channelId, cardId, edit, ctx.deadline);
     }

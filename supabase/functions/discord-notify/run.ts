@@ -15,6 +15,7 @@
  */
 
 import {
+  analyzerSettings,
   type ClaimedMessage,
   claimOutbox,
   discordSenderAcquire,
@@ -26,6 +27,7 @@ import {
   wake,
 } from "../_shared/db_api.ts";
 import type { Deps } from "../_shared/deps.ts";
+import { confidenceKindOf } from "../_shared/discord_card.ts";
 import { DiscordRest } from "../_shared/discord_rest.ts";
 import { type Clock, RateLimiter, type RateLimitState } from "../_shared/discord_rate_limit.ts";
 import { errorLine } from "../_shared/log.ts";
@@ -132,6 +134,8 @@ export async function runSender(
     ms: 0,
   };
   const done = () => ({ ...report, ms: deps.now() - started });
+  // Read before the lease is taken, so that a failing query leaves no lease behind.
+  const confidence = confidenceKindOf(await analyzerSettings(deps.sql));
   const lease = await discordSenderAcquire(
     deps.sql,
     holder,
@@ -162,7 +166,7 @@ export async function runSender(
   });
   const charts = new ChartBudget(opts.chartBudgetMs, opts.maxCharts);
   const chart = opts.chart && charts.wrap(withTimeout(opts.chart, opts.chartTimeoutMs));
-  const ctx = { deps, rest, target, chart, deadline };
+  const ctx = { deps, rest, target, chart, confidence, deadline };
   let probe = lease.probe;
   let held = true;
   try {

@@ -8,9 +8,15 @@
  */
 
 import type { CardSignal } from "../../_shared/db_api.ts";
-import { latestSignalCard } from "../../_shared/db_api.ts";
+import { analyzerSettings, latestSignalCard } from "../../_shared/db_api.ts";
 import type { Deps } from "../../_shared/deps.ts";
-import { CHART_FILE, renderCard, withChart } from "../../_shared/discord_card.ts";
+import {
+  CHART_FILE,
+  type ConfidenceKind,
+  confidenceKindOf,
+  renderCard,
+  withChart,
+} from "../../_shared/discord_card.ts";
 import { fitMessage } from "../../_shared/discord_embed.ts";
 import { DiscordRest } from "../../_shared/discord_rest.ts";
 import { errorLine } from "../../_shared/log.ts";
@@ -39,8 +45,9 @@ export async function lastSignalCommand(
   if (!card) {
     return ephemeral(`No signal for ${symbol}${interval ? ` ${interval}` : ""} yet.`);
   }
-  if (deps.env.DISCORD_CHART === "on") deps.waitUntil(attachChart(deps, i, card));
-  return embedReply(renderCard(card));
+  const confidence = confidenceKindOf(await analyzerSettings(deps.sql));
+  if (deps.env.DISCORD_CHART === "on") deps.waitUntil(attachChart(deps, i, card, confidence));
+  return embedReply(renderCard(card, { confidence }));
 }
 
 /**
@@ -52,6 +59,7 @@ export async function attachChart(
   deps: Deps,
   i: CommandInteraction,
   card: CardSignal,
+  confidence: ConfidenceKind,
 ): Promise<void> {
   const chart = await renderCardChart(deps.sql, card, deps.env.DISCORD_CHART_THEME);
   if (!chart.ok) {
@@ -68,7 +76,7 @@ export async function attachChart(
     timeoutMs: deps.env.DISCORD_TIMEOUT_MS,
   });
   const body = withChart(
-    fitMessage({ embeds: [renderCard(card)], allowed_mentions: { parse: [] } }),
+    fitMessage({ embeds: [renderCard(card, { confidence })], allowed_mentions: { parse: [] } }),
   );
   const file = { name: CHART_FILE, contentType: "image/png", bytes: new Uint8Array(chart.png) };
   const failed = (error: string) =>
