@@ -108,7 +108,7 @@ export async function main(args: string[]): Promise<void> {
   const signal = pickSignal(analyzeSeries(loaded.series, config), at);
   const input = chartInputFor(loaded.series, signal, symbol, interval);
   const out = values.out ?? defaultOut(symbol, interval, signal.time);
-  const opts = { theme: theme as ChartThemeName };
+  const opts = { theme: theme as ChartThemeName, confidence: config.confidence };
   let bytes: Uint8Array;
   let size = "800x450";
   if (out.toLowerCase().endsWith(".svg")) {

@@ -288,10 +288,10 @@ try {
   const chartWall: number[] = [];
   const failures: string[] = [];
   const base = databaseChartRenderer("dark");
-  const measured: ChartRenderer = async (signal, d) => {
+  const measured: ChartRenderer = async (signal, d, confidence) => {
     const cpu0 = process.cpuUsage();
     const w0 = performance.now();
-    const r = await base(signal, d);
+    const r = await base(signal, d, confidence);
     chartCpu.push(cpuMs(cpu0));
     chartWall.push(performance.now() - w0);
     if (!r.ok) failures.push(r.error);

@@ -85,6 +85,8 @@ interface Ctx {
   labels: Box[];
   /** Candle boxes (high to low): labels avoid covering them when they can. */
   marks: Box[];
+  /** What the signal's confidence is (title label). */
+  confidence: "probability" | "score";
 }
 
 function xOf(k: Ctx, row: number): number {
@@ -191,6 +193,7 @@ function setup(input: ChartInput, o: ChartOptions): Ctx {
     shapes: [],
     labels: [],
     marks: [],
+    confidence: o.confidence ?? "probability",
   };
 }
 
@@ -563,7 +566,9 @@ function drawHeader(k: Ctx): void {
     bold: true,
   });
   const dir = s.direction.toUpperCase();
-  const conf = `confidence ${Math.round(s.confidence * 100)}%  ·  ${riskReward(k)}`;
+  const pct = `${Math.round(s.confidence * 100)}%`;
+  const label = k.confidence === "score" ? `score ${pct}` : `TP1 chance ${pct}`;
+  const conf = `${label}  ·  ${riskReward(k)}`;
   text(k, { x: k.W - 10, y: 20, text: conf, size: SMALL, fill: k.t.muted, anchor: "end" });
   const confW = textWidth(conf, SMALL);
   text(k, {

@@ -40,6 +40,12 @@ export interface ChartOptions {
   minBars?: number;
   /** Most bars shown: older pattern points are cut off (default 200). */
   maxBars?: number;
+  /**
+   * What the signal's `confidence` is, as the analyzer setting `confidence` says: "probability" (the
+   * default: the calibrated chance of reaching TP1 before the stop, drawn "TP1 chance 42%") or
+   * "score" (the fused score of the methods, drawn "score 42%").
+   */
+  confidence?: "probability" | "score";
 }
 
 /** A box in pixels (origin top left), used for label placement and its tests. */

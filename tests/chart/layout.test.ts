@@ -146,3 +146,23 @@ Deno.test("text in the SVG is escaped", () => {
   );
   assert(svg.includes("&#60;A&#38;B&#62;") && !svg.includes("<A&B>"));
 });
+
+Deno.test("the title says what the confidence is: the chance of TP1 by default, a score when the settings say so", () => {
+  const series = fixtureSeries("BTCUSDT-1h-2024.json");
+  const signal = analyzeSeries(series).at(-1)!;
+  const input: ChartInput = {
+    symbol: "BTCUSDT",
+    interval: "1h",
+    candles: sliceSeries(series, 0, signal.index + 1),
+    signal,
+  };
+  const title = (confidence?: "probability" | "score") =>
+    layoutSignalChart(input, confidence ? { confidence } : {}).shapes
+      .flatMap((s) => s.kind === "text" ? [s.text] : [])
+      .filter((t) => t.includes(`${Math.round(signal.confidence * 100)}%`));
+  const pct = `${Math.round(signal.confidence * 100)}%`;
+  assert(title().some((t) => t.startsWith(`TP1 chance ${pct}`)), title().join(" | "));
+  assertEquals(title("probability"), title());
+  assert(title("score").some((t) => t.startsWith(`score ${pct}`)), title("score").join(" | "));
+  assert(!title("score").some((t) => t.includes("TP1 chance")));
+});

@@ -26,7 +26,7 @@ async function chartsOfRun(budget: ChartBudget, render: ChartRenderer): Promise<
   const wrapped = budget.wrap(render);
   let n = 0;
   while (budget.allows() && n < 100) {
-    await wrapped(signal, deps);
+    await wrapped(signal, deps, "probability");
     n++;
   }
   return n;

@@ -69,11 +69,11 @@ export class ChartBudget {
 
   /** `render`, timed and charged to this budget. */
   wrap(render: ChartRenderer): ChartRenderer {
-    return async (signal, deps) => {
+    return async (signal, deps, confidence) => {
       const estimate = chartCpuEstimate(this.#instance.rendered + 1);
       const t0 = performance.now();
       try {
-        return await render(signal, deps);
+        return await render(signal, deps, confidence);
       } finally {
         this.#instance.rendered++;
         this.#charts++;

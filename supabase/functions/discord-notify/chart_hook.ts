@@ -15,6 +15,7 @@
 
 import type { ChartThemeName } from "../../../shared/chart/types.ts";
 import type { CardSignal } from "../_shared/db_api.ts";
+import type { ConfidenceKind } from "../_shared/discord_card.ts";
 import type { Deps } from "../_shared/deps.ts";
 import { errorLine } from "../_shared/log.ts";
 import { renderCardChart } from "../_shared/chart/card_chart.ts";
@@ -22,13 +23,20 @@ import { renderCardChart } from "../_shared/chart/card_chart.ts";
 /** A rendered chart or why there is none (one line). */
 export type CardChart = { ok: true; png: Uint8Array<ArrayBuffer> } | { ok: false; error: string };
 
-/** Renders the chart of `signal`; resolves a failure instead of throwing. */
-export type ChartRenderer = (signal: CardSignal, deps: Deps) => Promise<CardChart>;
+/**
+ * Renders the chart of `signal`, whose confidence is of kind `confidence` (the title's label);
+ * resolves a failure instead of throwing.
+ */
+export type ChartRenderer = (
+  signal: CardSignal,
+  deps: Deps,
+  confidence: ConfidenceKind,
+) => Promise<CardChart>;
 
 /** The production renderer: the stored candles up to the signal bar, drawn in `theme`. */
 export function databaseChartRenderer(theme: ChartThemeName): ChartRenderer {
-  return async (signal, deps) => {
-    const r = await renderCardChart(deps.sql, signal, theme);
+  return async (signal, deps, confidence) => {
+    const r = await renderCardChart(deps.sql, signal, theme, confidence);
     return r.ok ? { ok: true, png: new Uint8Array(r.png) } : r;
   };
 }
@@ -46,7 +54,7 @@ export function chartRendererFor(env: Deps["env"]): ChartRenderer | null {
  * 800 × 450 px) and by the run's chart budget (chart_budget.ts).
  */
 export function withTimeout(render: ChartRenderer, ms: number): ChartRenderer {
-  return (signal, deps) => {
+  return (signal, deps, confidence) => {
     let timer: ReturnType<typeof setTimeout> | undefined;
     const late = new Promise<CardChart>((resolve) => {
       timer = setTimeout(
@@ -54,7 +62,7 @@ export function withTimeout(render: ChartRenderer, ms: number): ChartRenderer {
         ms,
       );
     });
-    const drawn = render(signal, deps).catch((e): CardChart => ({
+    const drawn = render(signal, deps, confidence).catch((e): CardChart => ({
       ok: false,
       error: errorLine(e),
     }));

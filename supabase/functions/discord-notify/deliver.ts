@@ -161,7 +161,7 @@ async function renderChart(ctx: DeliverContext, row: ClaimedMessage): Promise<Up
   }
   let error: string;
   try {
-    const r = await ctx.chart(row.signal, ctx.deps);
+    const r = await ctx.chart(row.signal, ctx.deps, ctx.confidence);
     if (r.ok) return { name: CHART_FILE, contentType: "image/png", bytes: r.png };
     error = r.error;
   } catch (e) {

@@ -7,7 +7,7 @@
 
 import { INTERVAL_MS } from "../../../../shared/candles/intervals.ts";
 import { DEFAULT_MAX_BARS } from "../../../../shared/chart/layout.ts";
-import type { ChartSignal, ChartThemeName } from "../../../../shared/chart/types.ts";
+import type { ChartOptions, ChartSignal, ChartThemeName } from "../../../../shared/chart/types.ts";
 import type { WyckoffEvent, WyckoffPhase } from "../../../../shared/patterns/types.ts";
 import { type CandleRange, type CardSignal, loadCandles } from "../db_api.ts";
 import type { Sql } from "../deps.ts";
@@ -74,13 +74,15 @@ export function chartCandleRange(card: CardSignal, signal: ChartSignal): CandleR
 
 /**
  * Renders the chart of a stored signal (see the module doc) in `theme`: one `api.load_candles` call
- * and {@link renderSignalChart}. Resolves `{ ok: false, error }` (one line) when the database fails,
+ * and {@link renderSignalChart}; `confidence` is what the signal's confidence is (the title's label).
+ * Resolves `{ ok: false, error }` (one line) when the database fails,
  * when the signal bar's candle is not stored, or when the renderer refuses the input; never throws.
  */
 export async function renderCardChart(
   sql: Sql,
   card: CardSignal,
   theme: ChartThemeName,
+  confidence: ChartOptions["confidence"] = "probability",
 ): Promise<ChartRender> {
   try {
     const signal = chartSignalOf(card);
@@ -90,7 +92,7 @@ export async function renderCardChart(
     }
     return await renderSignalChart(
       { symbol: card.symbol, interval: card.interval, candles, signal },
-      { theme },
+      { theme, confidence },
     );
   } catch (e) {
     return { ok: false, error: errorLine(e) };

@@ -61,7 +61,12 @@ export async function attachChart(
   card: CardSignal,
   confidence: ConfidenceKind,
 ): Promise<void> {
-  const chart = await renderCardChart(deps.sql, card, deps.env.DISCORD_CHART_THEME);
+  const chart = await renderCardChart(
+    deps.sql,
+    card,
+    deps.env.DISCORD_CHART_THEME,
+    confidence,
+  );
   if (!chart.ok) {
     deps.log.warn("chart failed; /lastsignal answered without it", {
       signal: card.id,
