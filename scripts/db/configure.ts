@@ -8,9 +8,14 @@
  * [--json]`; URL defaults to env SUPABASE_DB_URL (alias DATABASE_URL), the secret to env WAKE_SECRET.
  */
 
-import { ConfigError, parseAnalyzerConfig } from "../../shared/signals/config.ts";
+import {
+  type AnalyzerConfig,
+  ConfigError,
+  parseAnalyzerConfig,
+} from "../../shared/signals/config.ts";
+import { signalReach } from "../../shared/signals/can_signal.ts";
 import { DB_URL_HELP, DB_URL_OPTIONS, dbUrlFrom, withSql } from "../lib/cli/database.ts";
-import { parseCli, runCli, UsageError } from "../lib/cli/run_cli.ts";
+import { note, parseCli, runCli, UsageError } from "../lib/cli/run_cli.ts";
 import { processEnv } from "../../supabase/functions/_shared/env.ts";
 
 const HELP =
@@ -63,9 +68,16 @@ export async function main(args: string[]): Promise<void> {
   const anon = values["anon-signals"];
   const analyzerFile = values["analyzer-config"];
   const region = values["functions-region"];
-  if (region !== undefined && region !== "none" && !/^[a-z]{2}(-[a-z]+)+-[0-9]$/.test(region)) {
+  if (region !== undefined && region !== "none" && !FUNCTION_REGIONS.includes(region)) {
     throw new UsageError(
-      `--functions-region: expected a Supabase region such as eu-central-1, or none; got ${region}`,
+      `--functions-region: expected a Supabase region Edge Functions run in (${
+        FUNCTION_REGIONS.join(", ")
+      }) or none; got ${region}`,
+    );
+  }
+  if (region?.startsWith("us-")) {
+    note(
+      `warning: --functions-region ${region}: Binance refuses US addresses (HTTP 451), so backfill will fail there; pick a region outside the US`,
     );
   }
   if (
@@ -134,25 +146,60 @@ export async function main(args: string[]): Promise<void> {
 }
 
 /**
+ * Regions an Edge Function can be invoked in with the `x-region` header (Supabase docs, "Regional
+ * Invocations": https://supabase.com/docs/guides/functions/regional-invocation).
+ */
+export const FUNCTION_REGIONS: readonly string[] = [
+  "ap-northeast-1",
+  "ap-northeast-2",
+  "ap-south-1",
+  "ap-southeast-1",
+  "ap-southeast-2",
+  "ca-central-1",
+  "us-east-1",
+  "us-west-1",
+  "us-west-2",
+  "eu-central-1",
+  "eu-west-1",
+  "eu-west-2",
+  "eu-west-3",
+  "sa-east-1",
+];
+
+/**
  * The analyzer settings of `file` (JSON, checked like the CLIs' --config), or null for `default`.
  * Throws UsageError naming the file and every bad field.
  */
 async function readAnalyzerSettings(file: string): Promise<Record<string, unknown> | null> {
   if (file === "default") return null;
+  const where = `--analyzer-config ${file}`;
+  let text: string;
+  try {
+    text = await Deno.readTextFile(file);
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) throw new UsageError(`${where}: no such file`);
+    if (e instanceof Deno.errors.IsADirectory) throw new UsageError(`${where}: is a folder`);
+    throw new UsageError(`${where}: ${(e as Error).message}`);
+  }
   let value: unknown;
   try {
-    value = JSON.parse(await Deno.readTextFile(file));
-  } catch (e) {
-    throw new UsageError(
-      `--analyzer-config ${file}: ${e instanceof SyntaxError ? "not JSON" : (e as Error).message}`,
-    );
+    value = JSON.parse(text);
+  } catch {
+    throw new UsageError(`${where}: not JSON`);
   }
+  let config: AnalyzerConfig;
   try {
-    parseAnalyzerConfig(value);
+    config = parseAnalyzerConfig(value);
   } catch (e) {
-    if (e instanceof ConfigError) throw new UsageError(`--analyzer-config ${file}: ${e.message}`);
+    if (e instanceof ConfigError) throw new UsageError(`${where}: ${e.message}`);
     throw e;
   }
+  // As the CLIs' --config: settings under which the analyzer can never emit a signal are refused.
+  const reach = signalReach(config);
+  if (reach.never !== null) {
+    throw new UsageError(`${where}: these settings can never produce a signal: ${reach.never}`);
+  }
+  for (const w of reach.warnings) note(`warning: ${w}`);
   return value as Record<string, unknown>;
 }
 

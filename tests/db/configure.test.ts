@@ -62,6 +62,28 @@ Deno.test("--analyzer-config checks the file, stores the settings the analyze fu
     );
     const [none] = await sql`select api.analyzer_settings() as s`;
     assert.deepEqual(none.s, {}, "a refused file changes nothing");
+    // Refused as `deno task signals --config` refuses them: settings that can never signal, no
+    // file, a folder.
+    await Deno.writeTextFile(
+      `${dir}/never.json`,
+      JSON.stringify({ methods: { wyckoff: false, elliott: false } }),
+    );
+    for (
+      const [file, message] of [
+        [
+          `${dir}/never.json`,
+          /never\.json: these settings can never produce a signal: no pattern method/,
+        ],
+        [`${dir}/missing.json`, /missing\.json: no such file$/],
+        [dir, /: is a folder$/],
+      ] as const
+    ) {
+      const r = await runTask("db:configure", ["--analyzer-config", file], { env });
+      assert.equal(r.code, 1, file);
+      assert.match(r.stderr.trim(), new RegExp(`^error: --analyzer-config .*${message.source}`));
+      const [still] = await sql`select api.analyzer_settings() as s`;
+      assert.deepEqual(still.s, {}, `${file} changes nothing`);
+    }
     const ok = await runTask("db:configure", ["--analyzer-config", `${dir}/ok.json`], { env });
     assert.equal(ok.code, 0, ok.stderr);
     const [set] = await sql`select api.analyzer_settings() as s`;
@@ -81,11 +103,21 @@ Deno.test("--functions-region pins wake-ups to a region (x-region) and `none` re
   const sql = connect(1);
   const env = { SUPABASE_DB_URL: testDatabaseUrl() };
   try {
-    const bad = await runTask("db:configure", ["--functions-region", "Mars"], { env });
-    assert.equal(bad.code, 1);
-    assert.match(bad.stderr, /^error: --functions-region: expected a Supabase region/);
+    for (const name of ["Mars", "us-moon-9", "eu-central-9"]) {
+      const bad = await runTask("db:configure", ["--functions-region", name], { env });
+      assert.equal(bad.code, 1, name);
+      assert.match(bad.stderr, /^error: --functions-region: expected a Supabase region/);
+      assert.ok(bad.stderr.includes(`got ${name}`), bad.stderr);
+      const [r] = await sql`select private.setting('functions_region') as r`;
+      assert.equal(r.r, null, "a refused name changes nothing");
+    }
+    // A US region is allowed (Supabase runs functions there) but backfill would meet Binance's 451.
+    const us = await runTask("db:configure", ["--functions-region", "us-east-1"], { env });
+    assert.equal(us.code, 0, us.stderr);
+    assert.match(us.stderr, /warning: --functions-region us-east-1: Binance refuses US addresses/);
     const ok = await runTask("db:configure", ["--functions-region", "eu-central-1"], { env });
     assert.equal(ok.code, 0, ok.stderr);
+    assert.equal(ok.stderr, "");
     const [set] = await sql`select private.setting('functions_region') as r`;
     assert.equal(set.r, "eu-central-1");
     const none = await runTask("db:configure", ["--functions-region", "none"], { env });
