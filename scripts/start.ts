@@ -13,18 +13,20 @@ import { parseCli, repoRoot, runCli, UsageError } from "./lib/cli/run_cli.ts";
 import { DB_URL_OPTIONS } from "./lib/cli/database.ts";
 import { formatPreview, previewJson } from "./lib/report/signal_preview.ts";
 import {
+  BINANCE_PING_URL,
   binanceReachable,
   type Feed,
-  replaySeries,
   startLiveFeed,
   startReplayFeed,
   trackReplayedSeries,
   waitCaughtUp,
 } from "./stack/feed.ts";
+import { joinReplayFiles } from "./stack/replay_files.ts";
 import { type Stack, startStack } from "./stack/stack.ts";
 import { discordFunctionEnv } from "./stack/discord_env.ts";
 import { waitOutboxDrained } from "./stack/discord_outbox.ts";
-import { seriesHeads } from "../supabase/functions/_shared/db_api.ts";
+import { seriesHeads, type SeriesKey } from "../supabase/functions/_shared/db_api.ts";
+import type postgres from "postgres";
 import type { ReplaySpeed } from "./fakes/binance.ts";
 
 const HELP = `usage: deno task start [--replay FILE...] [--speed N|max] [--exit-when-done] [--json]
@@ -34,14 +36,16 @@ http://127.0.0.1:54321/functions/v1/<name>, the pg_net dispatcher, the scheduled
 The relay streams live Binance when it is reachable; otherwise it replays the bundled real candles
 (BTC, ETH, SOL 15m and 1h, Jan-Feb 2025) through a local server speaking Binance's WebSocket and REST
 formats. Each signal is printed as it is stored. Ctrl-C stops everything.
-  --replay FILE...   replay these kline files (any format the CLIs read) instead of live data
+  --replay FILE...   replay these kline files or folders (any format the CLIs read; the files of
+                     one symbol and interval are joined in time order) instead of live data
   --speed N|max      replay speed: N × real time, or as fast as the pipeline goes (default max)
   --exit-when-done   stop once every replayed candle is stored and analysed
   --json             one JSON object per signal on stdout (the fields of deno task signals --json)
   --db-url URL       use this database (migrations and seed applied if missing) instead of a
                      throwaway one; env SUPABASE_DB_URL is NOT read implicitly
   --port N           port of the local API (default 54321, Supabase's)
-  --live             stream live Binance (fail if unreachable) instead of deciding by a probe
+  --live             stream live Binance (an error if it is unreachable) instead of deciding by
+                     a probe
   --verbose          every log line of every part (default: progress, warnings and errors)
 Discord: with DISCORD_BOT_TOKEN + DISCORD_CHANNEL_ID (or DISCORD_WEBHOOK_URL) in the environment the
 signal cards and their follow-ups are also posted (DISCORD_API_URL may point at deno task
@@ -67,6 +71,24 @@ function parsePort(v: string | undefined): number {
     throw new UsageError(`--port: expected 0..65535, got ${v}`);
   }
   return Number(v);
+}
+
+/**
+ * Refuses a port another process listens on, before anything starts (a second `deno task start`,
+ * or `supabase start`, which uses 54321 too).
+ */
+function checkPortFree(port: number): void {
+  if (port === 0) return;
+  try {
+    Deno.listen({ hostname: "127.0.0.1", port }).close();
+  } catch (e) {
+    if (e instanceof Deno.errors.AddrInUse) {
+      throw new UsageError(
+        `port ${port} is already in use (another deno task start, or supabase start?): stop it or choose another with --port N`,
+      );
+    }
+    throw e;
+  }
 }
 
 export async function main(args: string[]): Promise<number> {
@@ -100,14 +122,21 @@ export async function main(args: string[]): Promise<number> {
     else console.error(progress && e.level === "info" ? e.msg : formatLogText(rest as LogEntry));
   };
 
-  // Decide the feed before starting anything.
+  // Decide the feed and check the inputs before starting anything.
+  checkPortFree(port);
   let replayFiles: string[] | null = null;
   if (values.replay) {
     if (!positionals.length) throw new UsageError("--replay needs one or more kline files");
     replayFiles = positionals;
-  } else if (!values.live) {
+  } else {
     log({ level: "info", msg: "probing Binance (data-api.binance.vision)…", progress: true });
-    if (!(await binanceReachable())) {
+    const reachable = await binanceReachable();
+    if (!reachable && values.live) {
+      throw new UsageError(
+        `--live: Binance is not reachable from here (${BINANCE_PING_URL} did not answer within 3 s)`,
+      );
+    }
+    if (!reachable) {
       log({
         level: "info",
         msg: "Binance is not reachable from here: replaying the bundled real candles",
@@ -116,29 +145,56 @@ export async function main(args: string[]): Promise<number> {
       replayFiles = DEFAULT_REPLAY.map((f) => root + f);
     }
   }
-  const replayed = replayFiles
-    ? (await loadKlineInputs(replayFiles, {}, { warnGaps: true })).map(replaySeries)
+  const joined = replayFiles
+    ? joinReplayFiles(await loadKlineInputs(replayFiles, {}, { warnGaps: true }))
     : null;
+  for (const j of joined ?? []) {
+    if (j.missingBetweenFiles > 0) {
+      log({
+        level: "warn",
+        msg:
+          `${j.series.symbol} ${j.series.interval}: ${j.missingBetweenFiles} candles missing between its ${j.paths.length} files; replayed as a gap`,
+      });
+    }
+  }
+  const replayed = joined?.map((j) => j.series) ?? null;
   const exitWhenDone = values["exit-when-done"] ?? false;
   if (exitWhenDone && !replayed) throw new UsageError("--exit-when-done needs a replay");
 
   const started = performance.now();
   let stack: Stack | null = null;
   let feed: Feed | null = null;
+  let candlesBefore = 0;
+  // Signals stay handled until everything is stopped: `deno task` forwards the terminal's Ctrl-C
+  // (or a SIGTERM to the process group) a second time, and a repeated Ctrl-C must not kill the
+  // process halfway through removing its database either.
   const stopRequested = Promise.withResolvers<string>();
-  const onSignal = (name: string) => () => stopRequested.resolve(name);
+  let requested: string | null = null;
+  const onSignal = (name: string) => () => {
+    if (requested === null) {
+      requested = name;
+      stopRequested.resolve(name);
+    } else log({ level: "info", msg: `${name}: still stopping…`, progress: true });
+  };
   const handlers = [["SIGINT", onSignal("SIGINT")], ["SIGTERM", onSignal("SIGTERM")]] as const;
   for (const [sig, fn] of handlers) Deno.addSignalListener(sig, fn);
   try {
-    stack = await startStack({
+    const startup = startStack({
       root,
       dbUrl: values["db-url"],
       port,
       postLateSignals: replayed !== null,
       functionEnv: discord.env,
+      verbose: values.verbose,
       log,
       onSignal: (s) => console.log(json ? previewJson(s) : `${formatPreview(s)}\n`),
     });
+    // Ctrl-C while starting: stop as soon as the stack is up (it cleans up what it started).
+    stack = await startup;
+    if (requested !== null) {
+      log({ level: "info", msg: `stopping (${requested})`, progress: true });
+      return 0;
+    }
     log({ level: "info", msg: `functions at ${stack.functionsUrl}`, progress: true });
     log({ level: "info", msg: discord.describe, progress: true });
     if (replayed) {
@@ -146,6 +202,12 @@ export async function main(args: string[]): Promise<number> {
         stack.sql,
         replayed.map((s) => ({ symbol: s.symbol, interval: s.interval as never })),
         !values["db-url"],
+      );
+    }
+    if (replayed) {
+      candlesBefore = await countCandles(
+        stack.sql,
+        replayed.map((s) => ({ symbol: s.symbol, interval: s.interval as never })),
       );
       feed = await startReplayFeed(stack.sql, replayed, speed, log);
       log({
@@ -163,14 +225,12 @@ export async function main(args: string[]): Promise<number> {
         progress: true,
       });
     }
-    const ticker = setInterval(() => progress(stack!, feed!, log), 5000);
+    const ticker = setInterval(() => progress(stack!, feed!, candlesBefore, log), 5000);
     try {
       const reason = await Promise.race([
         stopRequested.promise,
         exitWhenDone
-          ? waitCaughtUp(stack.sql, feed)
-            .then(() => discord.mode === "previews" ? undefined : waitOutboxDrained(stack!.sql))
-            .then(() => "done")
+          ? untilDone(stack, feed, discord.mode !== "previews")
           : new Promise<string>(() => {}),
       ]);
       log({
@@ -187,28 +247,61 @@ export async function main(args: string[]): Promise<number> {
     }
     return 0;
   } finally {
-    for (const [sig, fn] of handlers) Deno.removeSignalListener(sig, fn);
-    const candles = feed?.relay.stats.candlesInserted ?? 0;
+    requested ??= "done";
+    const ran = feed !== null;
+    const series = feed?.replayed.length || feed?.relay.series.length || 0;
     await feed?.stop().catch((e) =>
       log({ level: "warn", msg: "relay stop failed", error: String(e) })
     );
+    // Replays count in the database (the relay's own figure moves only as whole statements commit).
+    const candles = !ran
+      ? 0
+      : stack && feed?.replayed.length
+      ? await countCandles(stack.sql, feed.replayed.map((r) => r.key))
+        .then((n) => n - candlesBefore, () => feed?.relay.stats.candlesInserted ?? 0)
+      : feed?.relay.stats.candlesInserted ?? 0;
     await stack?.stop();
-    const signals = stack?.signals ?? 0;
-    const secs = ((performance.now() - started) / 1000).toFixed(1);
-    console.error(
-      `summary: ${candles} candles stored, ${signals} signals, ${
-        feed?.replayed.length || feed?.relay.series.length || 0
-      } series, ${secs} s`,
-    );
+    for (const [sig, fn] of handlers) Deno.removeSignalListener(sig, fn);
+    if (ran) {
+      // A run that never started prints its error alone (runCli), not a summary of nothing.
+      const secs = ((performance.now() - started) / 1000).toFixed(1);
+      console.error(
+        `summary: ${candles} candles stored, ${
+          stack?.signals ?? 0
+        } signals, ${series} series, ${secs} s`,
+      );
+    }
   }
 }
 
-async function progress(stack: Stack, feed: Feed, log: Logger): Promise<void> {
+/**
+ * Resolves "done" once every replayed candle is stored and analysed; then records the outcomes the
+ * replayed candles decide (TP/SL/expiry, the job that runs every 5 minutes), so their follow-ups are
+ * queued too, and with Discord settings waits until every card and follow-up is posted.
+ */
+async function untilDone(stack: Stack, feed: Feed, posting: boolean): Promise<string> {
+  await waitCaughtUp(stack.sql, feed);
+  await stack.sql`select api.track_outcomes()`;
+  if (posting) await waitOutboxDrained(stack.sql);
+  return "done";
+}
+
+/** Candles stored for the series `keys`. */
+async function countCandles(sql: postgres.Sql, keys: readonly SeriesKey[]): Promise<number> {
+  const [r] = await sql<{ n: number }[]>`
+    select count(*)::int as n from public.candles c
+    join jsonb_to_recordset(${JSON.stringify(keys)}::text::jsonb) k(symbol text, interval text)
+      on c.symbol = k.symbol and c.timeframe = k.interval`;
+  return r.n;
+}
+
+async function progress(stack: Stack, feed: Feed, before: number, log: Logger): Promise<void> {
   try {
-    const heads = await seriesHeads(
-      stack.sql,
-      feed.replayed.length ? feed.replayed.map((r) => r.key) : undefined,
-    );
+    const keys = feed.replayed.length ? feed.replayed.map((r) => r.key) : undefined;
+    const heads = await seriesHeads(stack.sql, keys);
+    const candles = keys
+      ? await countCandles(stack.sql, keys) - before
+      : feed.relay.stats.candlesInserted;
     const newest = Math.max(...heads.map((h) => h.lastOpenTime ?? 0));
     const behind = heads.filter((h) =>
       h.lastOpenTime !== null && h.analyzedOpenTime !== h.lastOpenTime
@@ -217,7 +310,7 @@ async function progress(stack: Stack, feed: Feed, log: Logger): Promise<void> {
       level: "info",
       msg: `${
         newest ? new Date(newest).toISOString().slice(0, 16).replace("T", " ") : "—"
-      } UTC · ${feed.relay.stats.candlesInserted} candles · ${stack.signals} signals${
+      } UTC · ${candles} candles · ${stack.signals} signals${
         behind ? ` · ${behind} series analysing` : ""
       }`,
       progress: true,

@@ -25,6 +25,7 @@ import {
 import { hasPgCron, type JobRunner, startJobRunner } from "./jobs.ts";
 import type { ApiKeys } from "./jwt.ts";
 import { startLocalApi } from "./local_api.ts";
+import { applyWakeSettings, readWakeSettings, restoreWakeSettings } from "./wake_settings.ts";
 
 /** Settings of {@link startStack}. */
 export interface StackOptions {
@@ -44,6 +45,8 @@ export interface StackOptions {
   jobsEveryMs?: number;
   /** Called with each newly stored signal, in id order. */
   onSignal?: (s: StoredSignalRecord) => void;
+  /** Show every repeat of a function's warning (default: once per 10 minutes, with a count). */
+  verbose?: boolean;
   log: Logger;
 }
 
@@ -104,6 +107,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
 
     log({ level: "info", msg: "bundling functions" });
     const built = await bundleAll(opts.root);
+    const functionLog = functionLogger(log, opts.verbose ? 0 : undefined);
     const functionEnv = { SUPABASE_DB_URL: dbUrl, LOG_LEVEL: "info", ...opts.functionEnv };
     const functions: FunctionProcess[] = [];
     for (const b of built) {
@@ -111,7 +115,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
         b.name,
         b.path,
         functionEnv,
-        (line) => functionLog(log, b.name, line),
+        (line) => functionLog(b.name, line),
       );
       functions.push(fn);
       stops.push(() => fn.stop());
@@ -135,13 +139,21 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       service_role_key: api.keys.serviceRoleKey,
     });
 
-    // Wake-ups go to the gateway, signed with a fresh key each run.
-    const secret = crypto.randomUUID().replaceAll("-", "");
-    await sql`select private.configure_functions(${gateway.functionsUrl}, ${secret})`;
-    await sql`insert into private.config (key, value) values ('notify_late_signals', ${
-      opts.postLateSignals ? "on" : "off"
-    })
-      on conflict (key) do update set value = excluded.value, updated_at = now()`;
+    // Wake-ups go to the gateway, signed with a fresh key each run; a database of the user's gets
+    // its own settings back when the stack stops.
+    if (opts.dbUrl) {
+      const saved = await readWakeSettings(sql);
+      stops.push(async () => {
+        for (const problem of await restoreWakeSettings(sql, saved)) {
+          log({ level: "warn", msg: problem });
+        }
+      });
+    }
+    await applyWakeSettings(sql, {
+      functionsUrl: gateway.functionsUrl,
+      secret: crypto.randomUUID().replaceAll("-", ""),
+      postLateSignals: opts.postLateSignals ?? false,
+    });
 
     const dispatcher = new NetDispatcher({
       url: dbUrl,
@@ -225,14 +237,38 @@ function watchSignals(
   };
 }
 
-/** Function log lines (JSON) re-emitted through the stack's log; warnings and errors only. */
-function functionLog(log: Logger, fn: string, line: string): void {
-  try {
-    const e = JSON.parse(line) as { level?: string; msg?: string };
-    if (e.level === "warn" || e.level === "error") {
-      log({ ...e, level: e.level, msg: e.msg ?? "", fn });
+/**
+ * Function log lines (JSON) re-emitted through the stack's log; warnings and errors only. A warning
+ * that repeats with the same fields (say "Discord is not configured" at every wake-up of a run
+ * without Discord settings) is shown once per `repeatMs`, with how many were left out since.
+ */
+export function functionLogger(
+  log: Logger,
+  repeatMs = 10 * 60_000,
+  now: () => number = Date.now,
+): (fn: string, line: string) => void {
+  const seen = new Map<string, { at: number; hidden: number }>();
+  return (fn, line) => {
+    let e: Record<string, unknown>;
+    try {
+      e = JSON.parse(line);
+      if (typeof e !== "object" || e === null) throw new Error("not an object");
+    } catch {
+      log({ level: "warn", msg: line.slice(0, 300), fn });
+      return;
     }
-  } catch {
-    log({ level: "warn", msg: line.slice(0, 300), fn });
-  }
+    if (e.level !== "warn" && e.level !== "error") return;
+    const { time: _time, ...fields } = e;
+    const key = `${fn} ${JSON.stringify(fields)}`;
+    const last = seen.get(key);
+    const t = now();
+    if (last && t - last.at < repeatMs) {
+      last.hidden++;
+      return;
+    }
+    if (seen.size > 1000) seen.clear();
+    seen.set(key, { at: t, hidden: 0 });
+    const repeats = last?.hidden ? { repeated: last.hidden } : {};
+    log({ ...e, level: e.level, msg: String(e.msg ?? ""), fn, ...repeats });
+  };
 }

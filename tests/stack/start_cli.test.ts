@@ -1,0 +1,273 @@
+/**
+ * `deno task start` as a new user runs it: Ctrl-C through `deno task` (the terminal signals the
+ * whole process group, and deno task forwards it once more) stops everything and leaves no database
+ * behind; a folder of one series' files is replayed as that series; a bad input (overlapping files,
+ * a port in use) is one line before anything starts; `--db-url` hands the database its own wake-up
+ * settings back; with Discord settings the outcome follow-ups of a replay arrive before
+ * `--exit-when-done` ends it.
+ */
+
+import assert from "node:assert/strict";
+import postgres from "postgres";
+import { startFakeDiscord } from "../../scripts/fakes/discord.ts";
+import { functionLogger } from "../../scripts/stack/stack.ts";
+import type { LogEntry } from "../../scripts/lib/cli/log.ts";
+import { hasStackTrace, runTask } from "../support/run_cli.ts";
+import { fixtureRows } from "../support/fixtures.ts";
+import { testDatabaseUrl } from "../db/test_database.ts";
+
+const root = new URL("../../", import.meta.url).pathname;
+/** 700 hours of real BTCUSDT 1h (two signals, bars 512 and 548), within one relay backfill. */
+const ROWS = fixtureRows("BTCUSDT-1h-2025W02-W07.json").slice(0, 700);
+
+async function writeJson(path: string, value: unknown): Promise<void> {
+  await Deno.mkdir(path.slice(0, path.lastIndexOf("/")), { recursive: true });
+  await Deno.writeTextFile(path, JSON.stringify(value));
+}
+
+function passEnv(...names: string[]): Record<string, string> {
+  return Object.fromEntries(
+    names.flatMap((n) => Deno.env.get(n) === undefined ? [] : [[n, Deno.env.get(n)!]]),
+  );
+}
+
+function jsonLines(text: string): Record<string, unknown>[] {
+  return text.trim().split("\n").filter(Boolean).map((l) => JSON.parse(l));
+}
+
+Deno.test("Ctrl-C on deno task start (SIGINT to its process group, twice) stops it cleanly: exit 0, a summary, no database or process left", async () => {
+  const tmp = await Deno.makeTempDir({ prefix: "start-ctrl-c-" });
+  await Deno.chmod(tmp, 0o755); // as /tmp: Postgres runs as its own user when the tests run as root
+  const file = `${tmp}/in/BTCUSDT-1h-2025W02.json`;
+  await writeJson(file, ROWS);
+  // Its own session (setsid) so the signal reaches the group as a terminal sends it: deno task,
+  // the script, the function processes. TMPDIR: where the throwaway cluster lives.
+  const child = new Deno.Command("setsid", {
+    args: [Deno.execPath(), "task", "-q", "start", "--replay", file, "--speed", "1", "--port", "0"],
+    cwd: root,
+    env: { ...passEnv("PATH", "HOME", "DENO_DIR"), NO_COLOR: "1", TMPDIR: tmp },
+    clearEnv: true,
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  let stderr = "";
+  const reader = child.stderr.pipeThrough(new TextDecoderStream()).getReader();
+  const stdout = new Response(child.stdout).text();
+  try {
+    const deadline = Date.now() + 120_000;
+    while (!/replaying 1 series/.test(stderr)) {
+      const { value, done } = await reader.read();
+      if (done || Date.now() > deadline) throw new Error(`start did not come up:\n${stderr}`);
+      stderr += value;
+    }
+    const clusters = [...Deno.readDirSync(tmp)].filter((e) => e.name.startsWith("wyckoff-pg-"));
+    assert.equal(clusters.length, 1, "the throwaway cluster lives in TMPDIR");
+    Deno.kill(-child.pid, "SIGINT");
+    await new Promise((r) => setTimeout(r, 300));
+    Deno.kill(-child.pid, "SIGINT"); // impatient second Ctrl-C while it stops
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      stderr += value;
+    }
+    const status = await child.status;
+    await stdout;
+    assert.equal(status.code, 0, stderr);
+    assert.match(stderr, /stopping \(SIGINT\)/);
+    assert.match(stderr, /\nsummary: \d+ candles stored, \d+ signals, 1 series, [\d.]+ s\n$/);
+    assert.ok(!hasStackTrace(stderr), stderr);
+    const left = [...Deno.readDirSync(tmp)].map((e) => e.name).filter((n) => n !== "in");
+    assert.deepEqual(left, [], "the database is removed");
+    const ps = await new Deno.Command("ps", { args: ["-eo", "args"] }).output();
+    assert.ok(!new TextDecoder().decode(ps.stdout).includes(tmp), "no process of the run is left");
+  } finally {
+    try {
+      Deno.kill(-child.pid, "SIGKILL");
+    } catch { /* already gone */ }
+    await child.status;
+    await Deno.remove(tmp, { recursive: true });
+  }
+});
+
+Deno.test("--replay a folder of one series' monthly files replays them as one series, as signals prints the joined file; repeated function warnings are shown once", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "start-folder-" });
+  try {
+    // Binance's archive layout: SYMBOL/interval/<first day>.json, one file per period.
+    await writeJson(`${dir}/BTCUSDT/1h/2025-01-06.json`, ROWS.slice(0, 300));
+    await writeJson(`${dir}/BTCUSDT/1h/2025-01-18.json`, ROWS.slice(300));
+    await writeJson(`${dir}/whole/BTCUSDT-1h-2025W02.json`, ROWS);
+    const r = await runTask("start", [
+      "--replay",
+      `${dir}/BTCUSDT`,
+      "--exit-when-done",
+      "--json",
+      "--port",
+      "0",
+    ]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /replaying 1 series \(700 candles\)/);
+    assert.match(r.stderr, /summary: 700 candles stored, 2 signals, 1 series/);
+    // Without Discord settings every notify wake-up warns alike: said once, not once per signal.
+    assert.ok(
+      (r.stderr.match(/Discord is not configured/g) ?? []).length <= 1,
+      r.stderr,
+    );
+    const offline = await runTask("signals", [`${dir}/whole/BTCUSDT-1h-2025W02.json`, "--json"]);
+    assert.equal(offline.code, 0, offline.stderr);
+    assert.deepEqual(jsonLines(r.stdout), jsonLines(offline.stdout));
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("bad inputs to deno task start are one line before anything starts: overlapping files of a series, a port in use", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "start-bad-" });
+  const busy = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  try {
+    await writeJson(`${dir}/a/BTCUSDT-1h-a.json`, ROWS.slice(0, 400));
+    await writeJson(`${dir}/a/BTCUSDT-1h-b.json`, ROWS.slice(300));
+    const cases: [string[], RegExp][] = [
+      [
+        ["--replay", `${dir}/a`],
+        /^error: .*BTCUSDT-1h-b\.json: overlaps .*BTCUSDT-1h-a\.json \(both hold BTCUSDT 1h candles from 2025-01-18T12:00Z\); replay each candle from one file only\n$/,
+      ],
+      [
+        [
+          "--replay",
+          `${dir}/a/BTCUSDT-1h-a.json`,
+          "--port",
+          String((busy.addr as Deno.NetAddr).port),
+        ],
+        /^error: port \d+ is already in use \(another deno task start, or supabase start\?\): stop it or choose another with --port N\n$/,
+      ],
+    ];
+    for (const [args, want] of cases) {
+      const r = await runTask("start", [...args, "--exit-when-done"]);
+      assert.equal(r.code, 1, r.stderr);
+      assert.match(r.stderr, want);
+      assert.ok(!hasStackTrace(r.stderr));
+    }
+  } finally {
+    busy.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("start --db-url gives the database its wake-up settings back when it stops", async () => {
+  const admin = postgres(testDatabaseUrl(), { max: 1, onnotice: () => {} });
+  const name = `start_db_url_${crypto.randomUUID().slice(0, 8)}`;
+  const url = new URL(testDatabaseUrl());
+  url.pathname = `/${name}`;
+  const dir = await Deno.makeTempDir({ prefix: "start-db-url-" });
+  await admin.unsafe(`create database ${name}`);
+  try {
+    await writeJson(`${dir}/BTCUSDT-1h-2025W02.json`, ROWS.slice(0, 300));
+    const replay = () =>
+      runTask("start", [
+        "--db-url",
+        url.href,
+        "--replay",
+        `${dir}/BTCUSDT-1h-2025W02.json`,
+        "--exit-when-done",
+        "--port",
+        "0",
+      ]);
+    // First run: migrates the database, which had no wake-up settings.
+    const first = await replay();
+    assert.equal(first.code, 0, first.stderr);
+    const db = postgres(url.href, { max: 1, onnotice: () => {} });
+    try {
+      const settings = async () =>
+        (await db`select key, value from private.config
+          where key in ('functions_url', 'functions_secret', 'notify_late_signals') order by key`)
+          .map((r) => `${r.key}=${r.value}`);
+      assert.deepEqual(await settings(), [], "nothing of the run is left configured");
+      // The user's own settings survive a run.
+      await db`select private.configure_functions('https://example.supabase.co/functions/v1', 'my-own-secret-0123456789')`;
+      await db`insert into private.config (key, value) values ('notify_late_signals', 'off')`;
+      const second = await replay();
+      assert.equal(second.code, 0, second.stderr);
+      assert.match(second.stderr, /summary: 0 candles stored/, "the candles were stored already");
+      assert.deepEqual(await settings(), [
+        "functions_secret=my-own-secret-0123456789",
+        "functions_url=https://example.supabase.co/functions/v1",
+        "notify_late_signals=off",
+      ]);
+    } finally {
+      await db.end();
+    }
+  } finally {
+    await admin.unsafe(`drop database if exists ${name} with (force)`);
+    await admin.end();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("start --exit-when-done with Discord settings posts each replayed signal's card and its outcome follow-ups, once each, as replies", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "start-follow-ups-" });
+  const fake = await startFakeDiscord();
+  try {
+    await writeJson(`${dir}/BTCUSDT-1h-2025W02.json`, ROWS);
+    const r = await runTask("start", [
+      "--replay",
+      `${dir}/BTCUSDT-1h-2025W02.json`,
+      "--exit-when-done",
+      "--json",
+      "--port",
+      "0",
+    ], {
+      env: {
+        DISCORD_API_URL: fake.apiUrl,
+        DISCORD_BOT_TOKEN: fake.token,
+        DISCORD_CHANNEL_ID: fake.channelId,
+      },
+    });
+    assert.equal(r.code, 0, r.stderr);
+    const signals = jsonLines(r.stdout);
+    const cards = fake.messages.filter((m) => !m.message_reference);
+    assert.equal(cards.length, signals.length, "one card per signal");
+    const replies = fake.messages.filter((m) => m.message_reference);
+    assert.ok(replies.length > 0, "the replay decides some outcomes: their follow-ups arrive");
+    for (const m of replies) {
+      assert.ok(
+        cards.some((c) => c.id === m.message_reference!.message_id),
+        "a follow-up replies to a card",
+      );
+    }
+    const keys = replies.map((m) => `${m.message_reference!.message_id} ${m.embeds[0]?.title}`);
+    assert.equal(new Set(keys).size, keys.length, `each follow-up once: ${keys}`);
+    assert.deepEqual(fake.violations, []);
+  } finally {
+    await fake.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("a function's repeated warning is shown once per period, with the count of repeats left out", () => {
+  const seen: LogEntry[] = [];
+  let t = 0;
+  const log = functionLogger((e) => seen.push(e), 60_000, () => t);
+  const line = (time: string, reason = "no settings") =>
+    JSON.stringify({ time, level: "warn", msg: "Discord is not configured", reason });
+  log("discord-notify", line("a"));
+  t = 1000;
+  log("discord-notify", line("b"));
+  log("discord-notify", line("c"));
+  log("discord-notify", line("d", "other reason")); // other fields: shown
+  log("analyze", line("e")); // another function: shown
+  log("analyze", JSON.stringify({ level: "info", msg: "fine" })); // info: never shown
+  log("analyze", "not json"); // a raw line: shown as it is
+  t = 61_000;
+  log("discord-notify", line("f"));
+  assert.deepEqual(
+    seen.map((e) => [e.fn, e.msg, e.reason ?? null, e.repeated ?? 0]),
+    [
+      ["discord-notify", "Discord is not configured", "no settings", 0],
+      ["discord-notify", "Discord is not configured", "other reason", 0],
+      ["analyze", "Discord is not configured", "no settings", 0],
+      ["analyze", "not json", null, 0],
+      ["discord-notify", "Discord is not configured", "no settings", 2],
+    ],
+  );
+});
