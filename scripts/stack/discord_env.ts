@@ -63,10 +63,17 @@ export function discordFunctionEnv(
       describe: `Discord: posting through the webhook (${new URL(s.DISCORD_WEBHOOK_URL).host})`,
     };
   }
+  // Half of the bot settings is a likely slip: name the missing one.
+  const half = s.DISCORD_BOT_TOKEN
+    ? "DISCORD_BOT_TOKEN is set but DISCORD_CHANNEL_ID is not"
+    : s.DISCORD_CHANNEL_ID
+    ? "DISCORD_CHANNEL_ID is set but DISCORD_BOT_TOKEN is not"
+    : null;
   return {
     env,
     mode: "previews",
-    describe:
-      "Discord: not configured (set DISCORD_BOT_TOKEN + DISCORD_CHANNEL_ID or DISCORD_WEBHOOK_URL to post); printing previews",
+    describe: half
+      ? `Discord: not posting (${half}; the bot needs both, or set DISCORD_WEBHOOK_URL); printing previews`
+      : "Discord: not configured (set DISCORD_BOT_TOKEN + DISCORD_CHANNEL_ID or DISCORD_WEBHOOK_URL to post); printing previews",
   };
 }

@@ -23,6 +23,16 @@ Deno.test("the stack posts as the bot, through a webhook, or prints previews, fr
   const none = discordFunctionEnv({ DISCORD_BOT_TOKEN: "bot.token.0123456789abcdefghijk" });
   assert.equal(none.mode, "previews");
   assert.match(none.describe, /printing previews/);
+  // Half of the bot settings: the missing one is named.
+  assert.match(
+    none.describe,
+    /^Discord: not posting \(DISCORD_BOT_TOKEN is set but DISCORD_CHANNEL_ID is not;/,
+  );
+  assert.match(
+    discordFunctionEnv({ DISCORD_CHANNEL_ID: "1175928847299117063" }).describe,
+    /DISCORD_CHANNEL_ID is set but DISCORD_BOT_TOKEN is not/,
+  );
+  assert.match(discordFunctionEnv({}).describe, /^Discord: not configured \(set DISCORD_BOT_TOKEN/);
   assert.throws(
     () =>
       discordFunctionEnv({
