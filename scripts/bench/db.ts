@@ -3,6 +3,8 @@
  *   - api.ingest_candles: 100,000 1m candles in batches of 1,000 on one connection (target >= 50,000
  *     candles/s), the same batches again (all unchanged), and 100,000 more over two connections;
  *   - a hostile batch repeating two keys (10,000 and 100,000 rows): time to reject it;
+ *   - 100,000 rows with a value that does not parse in the last row (a price "abc", a \u0000 escape):
+ *     time to reject them, and the error's first line;
  *   - api.load_series for 20 series (state + ~5 new candles each): p50/p99 latency (target p99 <= 10 ms),
  *     and again once the table holds a year of 1m candles (~650,000 rows);
  *   - on-disk size (heap + indexes + TOAST) of one full year of 1m candles for one symbol (measured:
@@ -187,6 +189,35 @@ export async function benchDb(
         throw new Error(`hostile batch not rejected as a duplicate: ${err}`);
       }
       figures[`ingest_reject_${n}_rows_two_keys_ms`] = round(performance.now() - t0);
+    }
+
+    // 2c. 100,000 rows whose last row holds a value that does not parse: a price "abc", a \u0000 in a
+    // field ingest ignores, and the same \u0000 after valid escapes in every row (each of those rows
+    // is then parsed exactly). Time to refuse, and the error's first line (which must name row 99999).
+    const rows = batches.flat().map((r) => JSON.stringify(r));
+    const last = rows.length - 1;
+    const withNote = (row: string, note: string) => `${row.slice(0, -1)},"note":"${note}"}`;
+    const hostileBatches: Record<string, string[]> = {
+      non_number_last: [
+        ...rows.slice(0, last),
+        JSON.stringify({ ...batches.at(-1)!.at(-1)!, open: "abc" }),
+      ],
+      nul_last: [...rows.slice(0, last), withNote(rows[last], "\\u0000")],
+      nul_last_escapes_every_row: rows.map((r, i) =>
+        withNote(r, i === last ? "\\u0000" : "caf\\u00e9 \\ud83d\\ude00")
+      ),
+    };
+    for (const [name, parts] of Object.entries(hostileBatches)) {
+      const text = `[${parts.join(",")}]`;
+      const t0 = performance.now();
+      const err = await sql`select * from api.ingest_candles(${text}::text::json)`.then(
+        () => null,
+        (e: Error) => e.message,
+      );
+      const ms = performance.now() - t0;
+      if (err === null) throw new Error(`hostile batch ${name} was accepted`);
+      figures[`ingest_reject_100000_rows_${name}_ms`] = round(ms);
+      figures[`ingest_reject_100000_rows_${name}_error`] = err.split("\n")[0].slice(0, 100);
     }
 
     // 3. the same 100,000 new candles for another symbol over 2 connections at once (backfill style).
