@@ -1,7 +1,7 @@
 -- api.ingest_candles: idempotent upsert, counts, and all-or-nothing rejection naming row and rule.
 begin;
 create extension if not exists pgtap with schema extensions;
-select plan(34);
+select plan(37);
 
 create temp table batch as
 select jsonb_agg(jsonb_build_object('symbol', 'ETHUSDT', 'timeframe', '1h',
@@ -58,6 +58,15 @@ select throws_like(pg_temp.bad('{"low": 1e-400}'), '%row 1 %open, high, low and 
 select throws_like(pg_temp.bad('{"volume": "1e309"}'), '%row 1 %volume must fit in double precision%', 'a volume string beyond range is rejected');
 select throws_like(pg_temp.bad('{"trades": 1e19}'), '%row 1 %trades must be an integer below 2^63', 'trades beyond bigint is rejected');
 select throws_like(pg_temp.bad('{"quote_volume": 1e400}'), '%row 1 %quote_volume, trades, taker_buy_base and taker_buy_quote must fit in double precision%', 'an extra beyond range is rejected');
+-- Strings Postgres text cannot hold (a \u0000 escape, an unpaired UTF-16 surrogate), even in a field
+-- ingest ignores, name the row and the rule (not a raw 22P05 with the internal statement as context).
+create function pg_temp.bad_text(extra text) returns text language sql as $$
+  select format('select * from api.ingest_candles(%L::json)', '[' || (select j from good)::text || ','
+    || left(((select j from good) || jsonb_build_object('open_time', 1704068100000))::text, -1) || ', ' || extra || '}]')
+$$;
+select throws_like(pg_temp.bad_text('"note": "a\u0000b"'), '%row 1 %strings must not hold \\u0000 or an unpaired UTF-16 surrogate%', 'a \u0000 escape in an ignored field is rejected');
+select throws_like(pg_temp.bad_text('"note": ["\ud800"]'), '%row 1 %strings must not hold \\u0000 or an unpaired UTF-16 surrogate%', 'an unpaired surrogate escape is rejected');
+select throws_like(pg_temp.bad_text('"open": "abc", "note": "\u0000"'), '%row 1 %strings must not hold%', 'the escape is named when its row also holds a value that does not parse');
 select is((select count(*)::integer from public.candles where symbol = 'SOLUSDT'), 0, 'rejected batches wrote nothing');
 delete from public.symbols where symbol = 'ETHUSDT';
 select is((select count(*)::integer from public.candles where symbol = 'ETHUSDT'), 0, 'deleting a symbol deletes its candles');

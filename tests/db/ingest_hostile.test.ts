@@ -111,6 +111,118 @@ Deno.test("a rejected 100,000-row batch with a 1 MB symbol gives a short one-lin
   }
 });
 
+Deno.test("a \\u0000 or an unpaired surrogate anywhere in a row is refused naming the row and the rule", async () => {
+  const sql = connect(1);
+  const rule =
+    "strings must not hold \\u0000 or an unpaired UTF-16 surrogate (\\ud800-\\udfff): Postgres text cannot store them";
+  try {
+    await withTestSymbol(sql, "TSTNUL", async () => {
+      const ok = (i: number) => JSON.stringify(candle("TSTNUL", T0 + i * HOUR));
+      // Row i with `extra` (JSON text) added to its object.
+      const plus = (i: number, extra: string) => `${ok(i).slice(0, -1)},${extra}}`;
+      // JSON text as a client sends it (JSON.stringify writes "\u0000" for a NUL character and
+      // "\ud800" for a lone surrogate); each bad value in a different place, most ignored by ingest.
+      const cases: [string, number][] = [
+        [
+          `[${ok(0)},{"symbol":"TST\\u0000NUL","timeframe":"1h","open_time":${
+            T0 + HOUR
+          },"open":1,"high":1,"low":1,"close":1,"volume":1}]`,
+          1,
+        ],
+        [`[${ok(0)},${ok(1)},${plus(2, `"note":"\\u0000"`)}]`, 2],
+        [`[${plus(0, `"open":"\\ud800"`)}]`, 0],
+        [`[${plus(0, `"extra":{"deep":["\\udc00x"]}`)}]`, 0],
+        [`[${ok(0)},${plus(1, `"no\\u0000te":1`)}]`, 1],
+        // an escaped backslash before a lone surrogate is still a lone surrogate
+        [`[${ok(0)},${plus(1, `"note":"\\\\\\ud83d"`)}]`, 1],
+        // the first bad row is named, whichever its rule: here the escape comes first
+        [`[${ok(0)},${plus(1, `"note":"\\u0000"`)},${plus(2, `"open":"abc"`)}]`, 1],
+      ];
+      for (const [text, row] of cases) {
+        const message = await errorOf(() =>
+          sql`select * from api.ingest_candles(${text}::text::json)`
+        );
+        assert.equal(
+          message,
+          `ingest_candles: row ${row} (? ? open_time ?) rejected: ${rule}`,
+          text,
+        );
+      }
+      // ...and here the value that does not parse comes first.
+      const first = await errorOf(() =>
+        sql`select * from api.ingest_candles(${`[${plus(0, `"open":"abc"`)},${
+          plus(1, `"note":"\\u0000"`)
+        }]`}::text::json)`
+      );
+      assert.equal(
+        first,
+        `ingest_candles: row 0 (TSTNUL 1h open_time ${T0}) rejected: open, high, low and close must be finite numbers`,
+      );
+      // Valid escapes (é, a surrogate pair, an escaped backslash before "u0000") are fine, in a field
+      // the function ignores as anywhere else.
+      const [r] = await sql`select * from api.ingest_candles(${`[${
+        plus(0, `"note":"caf\\u00e9 \\ud83d\\ude00 \\\\u0000 \\\\ud800"`)
+      }]`}::text::json)`;
+      assert.equal(r.inserted, 1);
+      const [c] = await sql`select count(*)::int as n from public.candles where symbol = 'TSTNUL'`;
+      assert.equal(c.n, 1);
+    });
+  } finally {
+    await sql.end();
+  }
+});
+
+Deno.test("a batch with a value that does not parse in its last row is refused naming that row", async () => {
+  const sql = connect(1);
+  try {
+    await withTestSymbol(sql, "TSTPARSE", async () => {
+      const cases: [number, Record<string, string | number>, string][] = [
+        // 100,000 rows as in the trial that found the search slow (`deno task bench db` times it)
+        [100_000, { open: "abc" }, "open, high, low and close must be finite numbers"],
+        [
+          1_000,
+          { trades: "many" },
+          "quote_volume, trades, taker_buy_base and taker_buy_quote must be numbers >= 0 when given",
+        ],
+        [
+          1_000,
+          { trades: "1,5" },
+          "quote_volume, trades, taker_buy_base and taker_buy_quote must be numbers >= 0 when given",
+        ],
+        [
+          1_000,
+          { volume: "1e400" },
+          "volume must fit in double precision (magnitude 5e-324 to 1.8e308, or 0)",
+        ],
+        // a symbol of the wrong type is named first; the close that does not parse makes the search run
+        [1_000, { symbol: 7, close: "x" }, "symbol must be an upper-case Binance symbol"],
+      ];
+      for (const [n, change, rule] of cases) {
+        const batch = Array.from({ length: n }, (_, i) => candle("TSTPARSE", T0 + i * HOUR));
+        // Valid numbers that take the slow paths: long, with a 3-digit exponent, strings with spaces.
+        batch[0] = { ...batch[0], volume: "0." + "0".repeat(250) + "1", high: "1.1e001" };
+        batch[1] = { ...batch[1], volume: " 2.5 ", close_time: T0 + 2 * HOUR - 1 };
+        batch[n - 1] = { ...batch[n - 1], ...change };
+        const message = await errorOf(() =>
+          sql`select * from api.ingest_candles(${JSON.stringify(batch)}::text::json)`
+        );
+        const symbol = "symbol" in change ? String(change.symbol) : "TSTPARSE";
+        assert.equal(
+          message,
+          `ingest_candles: row ${n - 1} (${symbol} 1h open_time ${
+            T0 + (n - 1) * HOUR
+          }) rejected: ${rule}`,
+        );
+      }
+      const [c] =
+        await sql`select count(*)::int as n from public.candles where symbol = 'TSTPARSE'`;
+      assert.equal(c.n, 0);
+    });
+  } finally {
+    await sql.end();
+  }
+});
+
 Deno.test("a session of service_role, the role the SQL API is granted to, has a statement timeout", async () => {
   const admin = connect(1);
   // service_role cannot log in (as on Supabase, where PostgREST switches to it); let it for a moment.
