@@ -281,7 +281,7 @@ begin
     --    number: ~80 s to refuse 100,000 rows.)
     select v.idx, v.symbol, v.timeframe, v.open_time, v.rule, 0 as ins, 0 as upd, 0 as total into bad
     from (
-      select r.n - 1 as idx, r.symbol #>> '{}' as symbol, r.timeframe #>> '{}' as timeframe, r.open_time,
+      select e.n - 1 as idx, r.symbol #>> '{}' as symbol, r.timeframe #>> '{}' as timeframe, r.open_time,
         case
           when json_typeof(r.symbol) is distinct from 'string'
             then 'symbol must be an upper-case Binance symbol'
@@ -316,18 +316,16 @@ begin
                   or private.is_finite_number(to_json(r.taker_buy_quote)), true))
             then 'quote_volume, trades, taker_buy_base and taker_buy_quote must fit in double precision (magnitude 5e-324 to 1.8e308, or 0)'
         end as rule
-      from rows from (json_to_recordset(case when escape_idx is null then batch else (
-          select json_agg(e.j order by e.n) from json_array_elements(batch) with ordinality as e(j, n)
-          where e.n <= escape_idx) end) as (symbol json, timeframe json, open_time text, close_time text,
-        open text, high text, low text, close text, volume text, quote_volume text, trades text,
-        taker_buy_base text, taker_buy_quote text)) with ordinality as r(symbol, timeframe, open_time,
-        close_time, open, high, low, close, volume, quote_volume, trades, taker_buy_base,
-        taker_buy_quote, n)
+      from json_array_elements(batch) with ordinality as e(j, n)
+      cross join lateral json_to_record(e.j) as r(symbol json, timeframe json, open_time text,
+        close_time text, open text, high text, low text, close text, volume text, quote_volume text,
+        trades text, taker_buy_base text, taker_buy_quote text)
       cross join lateral (select concat(r.open_time, ',', r.open, ',', r.high, ',', r.low, ',', r.close, ',',
           r.volume, ',', coalesce(r.close_time, '0'), ',', coalesce(r.quote_volume, '0'), ',',
           coalesce(r.trades, '0'), ',', coalesce(r.taker_buy_base, '0'), ',',
           coalesce(r.taker_buy_quote, '0'), ',') as numbers) x
-      where not coalesce(json_typeof(r.symbol) = 'string' and json_typeof(r.timeframe) = 'string'
+      where (escape_idx is null or e.n <= escape_idx) -- filters the rows before json_to_record reads them
+        and not coalesce(json_typeof(r.symbol) = 'string' and json_typeof(r.timeframe) = 'string'
         and x.numbers ~ clean_numbers
         and length(x.numbers) - length(replace(x.numbers, ',', '')) = 11 -- no comma inside a value
         and greatest(length(r.open_time), length(r.open), length(r.high), length(r.low), length(r.close),
