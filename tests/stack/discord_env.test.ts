@@ -42,3 +42,14 @@ Deno.test("the stack posts as the bot, through a webhook, or prints previews, fr
     /^Error: invalid Discord settings: DISCORD_CHANNEL_ID must be a Discord id .*; DISCORD_WEBHOOK_URL must be a Discord webhook URL/,
   );
 });
+
+Deno.test("a number setting out of its range names the range, whatever the way it is wrong", () => {
+  for (const v of ["-5", "abc", "5", "60001", "1.5"]) {
+    assert.throws(
+      () => discordFunctionEnv({ DISCORD_TIMEOUT_MS: v }),
+      /^Error: invalid Discord settings: DISCORD_TIMEOUT_MS must be a whole number from 100 to 60000$/,
+      v,
+    );
+  }
+  assert.equal(discordFunctionEnv({ DISCORD_TIMEOUT_MS: "250" }).env.DISCORD_TIMEOUT_MS, "250");
+});

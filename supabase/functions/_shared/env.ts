@@ -21,10 +21,12 @@ const postgresUrl = z.string().regex(
 /** A Discord id (snowflake): 17–20 digits without a leading zero (Discord API docs, "Snowflakes"). */
 const snowflake = z.string().regex(/^[1-9][0-9]{16,19}$/, "must be a Discord id (17-20 digits)");
 
-const intFrom = (min: number, max: number) =>
-  z.string().regex(/^\d+$/, "must be a whole number").transform(Number).pipe(
-    z.number().int().min(min).max(max),
+const intFrom = (min: number, max: number) => {
+  const range = `must be a whole number from ${min} to ${max}`;
+  return z.string().regex(/^\d+$/, range).transform(Number).pipe(
+    z.number().int().min(min, range).max(max, range),
   );
+};
 
 /** Settings of the Edge Functions (and of local processes that serve them). */
 export const FunctionEnvSchema = z.object({
