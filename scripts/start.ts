@@ -10,7 +10,7 @@
 import { loadKlineInputs } from "./lib/cli/kline_inputs.ts";
 import { formatLogText, type LogEntry, type Logger } from "./lib/cli/log.ts";
 import { parseCli, repoRoot, runCli, UsageError } from "./lib/cli/run_cli.ts";
-import { DB_URL_OPTIONS } from "./lib/cli/database.ts";
+import { DB_URL_OPTIONS, dbUrlFrom } from "./lib/cli/database.ts";
 import { formatPreview, previewJson } from "./lib/report/signal_preview.ts";
 import {
   BINANCE_PING_URL,
@@ -123,6 +123,9 @@ export async function main(args: string[]): Promise<number> {
   };
 
   // Decide the feed and check the inputs before starting anything.
+  // --db-url only (SUPABASE_DB_URL is deliberately not read: a stray variable must not aim a replay at
+  // a production database).
+  const dbUrl = values["db-url"] === undefined ? undefined : dbUrlFrom(values, {});
   checkPortFree(port);
   let replayFiles: string[] | null = null;
   if (values.replay) {
@@ -181,7 +184,7 @@ export async function main(args: string[]): Promise<number> {
   try {
     const startup = startStack({
       root,
-      dbUrl: values["db-url"],
+      dbUrl,
       port,
       postLateSignals: replayed !== null,
       functionEnv: discord.env,

@@ -121,7 +121,7 @@ Deno.test("--replay a folder of one series' monthly files replays them as one se
   }
 });
 
-Deno.test("bad inputs to deno task start are one line before anything starts: overlapping files of a series, a port in use", async () => {
+Deno.test("bad inputs to deno task start are one line before anything starts: overlapping files of a series, a database URL that is not one, a port in use", async () => {
   const dir = await Deno.makeTempDir({ prefix: "start-bad-" });
   const busy = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   try {
@@ -131,6 +131,10 @@ Deno.test("bad inputs to deno task start are one line before anything starts: ov
       [
         ["--replay", `${dir}/a`],
         /^error: .*BTCUSDT-1h-b\.json: overlaps .*BTCUSDT-1h-a\.json \(both hold BTCUSDT 1h candles from 2025-01-18T12:00Z\); replay each candle from one file only\n$/,
+      ],
+      [
+        ["--replay", `${dir}/a/BTCUSDT-1h-a.json`, "--db-url", "localhost:5432"],
+        /^error: --db-url: expected a postgres:\/\/ or postgresql:\/\/ URL, got localhost:\/\/…\n$/,
       ],
       [
         [
