@@ -173,11 +173,15 @@ export async function main(args: string[]): Promise<number> {
   // process halfway through removing its database either.
   const stopRequested = Promise.withResolvers<string>();
   let requested: string | null = null;
+  let repeated = false;
   const onSignal = (name: string) => () => {
     if (requested === null) {
       requested = name;
       stopRequested.resolve(name);
-    } else log({ level: "info", msg: `${name}: still stopping…`, progress: true });
+    } else if (!repeated) {
+      repeated = true; // said once: deno task delivers each Ctrl-C twice
+      log({ level: "info", msg: `${name}: still stopping…`, progress: true });
+    }
   };
   const handlers = [["SIGINT", onSignal("SIGINT")], ["SIGTERM", onSignal("SIGTERM")]] as const;
   for (const [sig, fn] of handlers) Deno.addSignalListener(sig, fn);
@@ -228,7 +232,8 @@ export async function main(args: string[]): Promise<number> {
         progress: true,
       });
     }
-    const ticker = setInterval(() => progress(stack!, feed!, candlesBefore, log), 5000);
+    const last = { msg: "", at: 0 };
+    const ticker = setInterval(() => progress(stack!, feed!, candlesBefore, last, log), 5000);
     try {
       const reason = await Promise.race([
         stopRequested.promise,
@@ -298,7 +303,17 @@ async function countCandles(sql: postgres.Sql, keys: readonly SeriesKey[]): Prom
   return r.n;
 }
 
-async function progress(stack: Stack, feed: Feed, before: number, log: Logger): Promise<void> {
+/**
+ * Logs a progress line (newest candle, candles stored, signals, series still analysing) when it
+ * differs from the last one `last`, and at least once a minute while nothing changes.
+ */
+async function progress(
+  stack: Stack,
+  feed: Feed,
+  before: number,
+  last: { msg: string; at: number },
+  log: Logger,
+): Promise<void> {
   try {
     const keys = feed.replayed.length ? feed.replayed.map((r) => r.key) : undefined;
     const heads = await seriesHeads(stack.sql, keys);
@@ -309,15 +324,15 @@ async function progress(stack: Stack, feed: Feed, before: number, log: Logger): 
     const behind = heads.filter((h) =>
       h.lastOpenTime !== null && h.analyzedOpenTime !== h.lastOpenTime
     ).length;
-    log({
-      level: "info",
-      msg: `${
-        newest ? new Date(newest).toISOString().slice(0, 16).replace("T", " ") : "—"
-      } UTC · ${candles} candles · ${stack.signals} signals${
-        behind ? ` · ${behind} series analysing` : ""
-      }`,
-      progress: true,
-    });
+    const msg = `${
+      newest ? new Date(newest).toISOString().slice(0, 16).replace("T", " ") : "—"
+    } UTC · ${candles} candles · ${stack.signals} signals${
+      behind ? ` · ${behind} series analysing` : ""
+    }`;
+    if (msg === last.msg && Date.now() - last.at < 60_000) return;
+    last.msg = msg;
+    last.at = Date.now();
+    log({ level: "info", msg, progress: true });
   } catch { /* database busy or restarting */ }
 }
 

@@ -63,18 +63,29 @@ Deno.test("Ctrl-C on deno task start (SIGINT to its process group, twice) stops 
     }
     const clusters = [...Deno.readDirSync(tmp)].filter((e) => e.name.startsWith("wyckoff-pg-"));
     assert.equal(clusters.length, 1, "the throwaway cluster lives in TMPDIR");
+    // At real-time speed nothing closes for an hour: the progress line is not repeated every 5 s.
+    const idle = Date.now() + 11_000;
+    let pending = reader.read();
+    while (Date.now() < idle) {
+      const next = await Promise.race([
+        pending,
+        new Promise<null>((r) => setTimeout(() => r(null), idle - Date.now())),
+      ]);
+      if (next === null) break;
+      if (next.done) throw new Error(`start ended early:\n${stderr}`);
+      stderr += next.value;
+      pending = reader.read();
+    }
+    assert.ok((stderr.match(/ UTC · /g) ?? []).length <= 1, stderr);
     Deno.kill(-child.pid, "SIGINT");
     await new Promise((r) => setTimeout(r, 300));
     Deno.kill(-child.pid, "SIGINT"); // impatient second Ctrl-C while it stops
-    for (;;) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      stderr += value;
-    }
+    for (let r = await pending; !r.done; r = await reader.read()) stderr += r.value;
     const status = await child.status;
     await stdout;
     assert.equal(status.code, 0, stderr);
     assert.match(stderr, /stopping \(SIGINT\)/);
+    assert.ok((stderr.match(/still stopping/g) ?? []).length <= 1, stderr);
     assert.match(stderr, /\nsummary: \d+ candles stored, \d+ signals, 1 series, [\d.]+ s\n$/);
     assert.ok(!hasStackTrace(stderr), stderr);
     const left = [...Deno.readDirSync(tmp)].map((e) => e.name).filter((n) => n !== "in");
