@@ -50,6 +50,8 @@ export interface StreamFaults {
   /** Delay every Nth final kline by `lateMs` real ms (0 = off). */
   lateEvery: number;
   lateMs: number;
+  /** Never send every Nth final kline, the connection staying up (the stream skips it; 0 = off). */
+  skipEvery: number;
 }
 
 /** Options of {@link startFakeBinance}. */
@@ -77,8 +79,10 @@ export interface FakeBinanceOptions {
 export interface FakeBinanceStats {
   ws: WsStats;
   rest: RestStats;
-  /** Final klines sent (duplicates not counted twice). */
+  /** Final klines sent (duplicates not counted twice; skipped ones counted in `finalsSkipped`). */
   finalsSent: number;
+  /** Final klines never sent (`skipEvery`). */
+  finalsSkipped: number;
   /** Non-final kline updates sent. */
   updatesSent: number;
 }
@@ -157,6 +161,7 @@ class Fake implements FakeBinance {
     swapEvery: 0,
     lateEvery: 0,
     lateMs: 0,
+    skipEvery: 0,
   };
   readonly rest: FakeRest;
   readonly ws: FakeWsHub;
@@ -169,6 +174,7 @@ class Fake implements FakeBinance {
   readonly #lateTimers = new Set<ReturnType<typeof setTimeout>>();
   readonly #autoStart: boolean;
   #finals = 0;
+  #skipped = 0;
   #updates = 0;
   #timer: ReturnType<typeof setTimeout> | undefined;
   #server: Deno.HttpServer | null = null;
@@ -192,7 +198,8 @@ class Fake implements FakeBinance {
     return {
       ws: this.ws.stats,
       rest: this.rest.stats,
-      finalsSent: this.#finals,
+      finalsSent: this.#finals - this.#skipped,
+      finalsSkipped: this.#skipped,
       updatesSent: this.#updates,
     };
   }
@@ -331,11 +338,14 @@ class Fake implements FakeBinance {
     const n = this.#finals;
     const f = this.faults;
     const held = this.#held.get(stream);
-    if (f.swapEvery > 0 && n % f.swapEvery === 0 && held === undefined) {
+    const skip = f.skipEvery > 0 && n % f.skipEvery === 0;
+    if (!skip && f.swapEvery > 0 && n % f.swapEvery === 0 && held === undefined) {
       this.#held.set(stream, { ms, us });
       return;
     }
-    if (f.lateEvery > 0 && n % f.lateEvery === 0) {
+    if (skip) {
+      this.#skipped++;
+    } else if (f.lateEvery > 0 && n % f.lateEvery === 0) {
       const t = setTimeout(() => {
         this.#lateTimers.delete(t);
         this.ws.publish(stream, ms, us);

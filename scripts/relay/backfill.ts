@@ -4,11 +4,24 @@
  * (`binance_rest.ts`: ≤ 1,000 rows a call, weight budget, Retry-After, only closed candles by the
  * server's clock) and queued to the writer in batches of up to `batchRows` candles across series
  * (few statements, so few analyze wake-ups), each series in open-time order. Then the WebSocket
- * candles that waited in each series' buffer follow, in open-time order.
+ * candles that waited in each series' buffer follow, in open-time order, and the series goes live.
  *
- * If a buffered WebSocket candle is still ahead of the stored ones by more than one interval and
- * closed after the REST cutoff, the series gets another pass with a newer cutoff, so nothing is
- * skipped between REST and the stream (a real exchange gap stays a gap after that pass).
+ * A run works in passes. Each pass reads the server time (the cutoff) AFTER clearing the series'
+ * `rerun` flags, then fetches every closed candle up to it. A series makes another pass when
+ * - a reconnect asked for one while the pass ran (`rerun`): candles that closed while the stream
+ *   was down may have closed after the cutoff, so only a newer cutoff covers them; or
+ * - merging its buffered stream candles runs into a hole (a buffered candle more than one interval
+ *   after the newest accepted one) that this pass's cutoff did not cover. A hole REST did cover is
+ *   an exchange gap (Binance has no such candle) and stays a gap.
+ * So a series goes live only when REST has covered everything up to a cutoff read after its last
+ * reconnect and its buffered candles follow without an uncovered hole. After `HOLE_PASSES` passes
+ * that find a hole again (finals skipped faster than passes catch up, or REST's clock behind the
+ * stream's), the series goes live before the hole and drops the candles buffered after it: its
+ * next final reveals the gap (a new backfill from the hole), and the relay's missing-final watch
+ * does when none comes. The same watch catches a final skipped after the last buffered candle,
+ * which no later candle has revealed yet. A series whose REST fetch fails after the client's own
+ * retries goes live with what it has; its gap is left to gap repair (`private.detect_gaps` → the
+ * `backfill` function), as the error log says.
  */
 
 import { INTERVAL_MS, nextOpenTime } from "../../shared/candles/intervals.ts";
@@ -24,6 +37,12 @@ import type { Sql } from "../../supabase/functions/_shared/deps.ts";
 import type { LogEntry } from "../lib/cli/log.ts";
 import type { SeriesState } from "./series.ts";
 import type { IngestWriter, Written } from "./writer.ts";
+
+/**
+ * Extra passes a series gets for buffered candles ahead of an uncovered hole without any reconnect;
+ * after that it goes live before the hole (see {@link backfillSeries}).
+ */
+const HOLE_PASSES = 3;
 
 /** What a backfill needs. */
 export interface BackfillContext {
@@ -41,6 +60,11 @@ export interface BackfillContext {
   onFetched(n: number): void;
   /** A failure (kind: "region" for 451, "rest", "data", "database"), with a one-line message. */
   onError(kind: string, message: string): void;
+  /**
+   * Called once per series when everything REST gave and its buffered candles are QUEUED to the
+   * writer: the series may go live (its next stream candles queue behind). Not called on abort.
+   */
+  onLive(st: SeriesState): void;
   signal: AbortSignal;
 }
 
@@ -70,59 +94,118 @@ class RowSink {
 }
 
 /**
- * Backfills `states` (see the module doc). Each series' REST failure is reported through
- * `onError` and logged; the others carry on. Returns when every row, buffered ones included, is
- * QUEUED to the writer (not necessarily written): the caller may then mark the series live, and
- * their next candles queue behind. Resolves early (queuing nothing more) when `signal` aborts.
+ * Backfills `states` (see the module doc); `ctx.onLive` is called for each as soon as it may go
+ * live, possibly before the others. A series' REST failure is reported through `onError` and
+ * logged; the others carry on. Returns when every series went live, or early (queuing nothing more,
+ * calling no `onLive`) when `signal` aborts. Never throws.
  */
 export async function backfillSeries(
   states: readonly SeriesState[],
   ctx: BackfillContext,
 ): Promise<void> {
-  const heads = await headsOf(states, ctx);
-  if (heads === null) return;
-  let cutoff: number;
-  try {
-    cutoff = await ctx.rest.serverTime(ctx.signal);
-  } catch (e) {
-    report(e, "all series", ctx);
-    queueBuffered(states, new RowSink(ctx.writer, ctx.batchRows));
-    return;
-  }
   const sink = new RowSink(ctx.writer, ctx.batchRows);
-  let todo = [...states];
-  for (let pass = 0; pass < 3 && todo.length && !ctx.signal.aborted; pass++) {
-    const queue = [...todo];
-    const worker = async () => {
-      for (let st = queue.shift(); st; st = queue.shift()) {
-        if (ctx.signal.aborted) return;
-        const head = max(heads.get(st.stream) ?? null, st.accepted);
-        const start = head !== null
-          ? nextOpenTime(head, st.key.interval)
-          : cutoff - ctx.initialCandles * INTERVAL_MS[st.key.interval];
-        await fetchInto(st, start, cutoff, sink, ctx);
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(ctx.concurrency, queue.length) }, worker));
-    // A buffered stream candle still ahead of what is stored, closed after this pass's cutoff:
-    // candles between them closed after the cutoff too, and the stream may have missed them.
-    todo = todo.filter((st) => {
-      const first = Math.min(...st.buffer.keys());
-      const c = st.buffer.get(first);
-      return c !== undefined && st.accepted !== null &&
-        first > nextOpenTime(st.accepted, st.key.interval) && (c.closeTime ?? first) >= cutoff;
-    });
-    if (todo.length) {
+  const pending = new Set(states);
+  const live = (st: SeriesState) => {
+    sink.flush();
+    pending.delete(st);
+    ctx.onLive(st);
+  };
+  try {
+    const heads = await headsOf(states, ctx);
+    if (heads === null) return;
+    // The newest stored candle is known (a stream copy of it is a duplicate) and is where REST
+    // starts, unless the relay has accepted newer ones already (queued, maybe not yet stored).
+    for (const st of states) {
+      const head = heads.get(st.stream) ?? null;
+      if (head !== null) st.accept(head);
+    }
+    const holePasses = new Map<SeriesState, number>();
+    let todo = [...states];
+    while (todo.length > 0 && !ctx.signal.aborted) {
+      // Cleared BEFORE the cutoff is read: a reconnect from now on asks for another pass, one
+      // before it is covered by this cutoff.
+      for (const st of todo) st.rerun = false;
+      let cutoff: number;
       try {
         cutoff = await ctx.rest.serverTime(ctx.signal);
       } catch (e) {
+        if (ctx.signal.aborted) return;
         report(e, "all series", ctx);
-        break;
+        for (const st of todo) {
+          queueBuffered(st, sink, null);
+          live(st);
+        }
+        return;
+      }
+      const complete = new Set<SeriesState>();
+      const queue = [...todo];
+      const worker = async () => {
+        for (let st = queue.shift(); st; st = queue.shift()) {
+          if (ctx.signal.aborted) return;
+          const start = st.accepted !== null
+            ? nextOpenTime(st.accepted, st.key.interval)
+            : cutoff - ctx.initialCandles * INTERVAL_MS[st.key.interval];
+          if (await fetchInto(st, start, cutoff, sink, ctx)) complete.add(st);
+        }
+      };
+      await Promise.all(Array.from({ length: Math.min(ctx.concurrency, queue.length) }, worker));
+      if (ctx.signal.aborted) return;
+      const again: SeriesState[] = [];
+      for (const st of todo) {
+        if (!complete.has(st)) {
+          // REST failed for it (reported): store what the stream gave; gap repair does the rest.
+          queueBuffered(st, sink, null);
+          live(st);
+          continue;
+        }
+        const hole = queueBuffered(st, sink, cutoff);
+        if (st.rerun) {
+          again.push(st);
+        } else if (hole !== null) {
+          const n = (holePasses.get(st) ?? 0) + 1;
+          holePasses.set(st, n);
+          if (n <= HOLE_PASSES) {
+            again.push(st);
+            continue;
+          }
+          // The stream keeps skipping finals faster than the passes catch up (or the REST clock
+          // lags the stream's). Go live up to the hole and drop the stream candles after it: the
+          // series' next final then reveals the gap (a backfill from the hole), or, if none comes,
+          // the missing-final watch does. Nothing after the hole is stored before the hole.
+          ctx.log({
+            level: "warn",
+            msg: "stream candles still ahead of a hole after several passes; going live before it",
+            series: seriesName(st.key),
+            missingFrom: hole,
+            dropped: st.buffer.size,
+          });
+          st.buffer.clear();
+          live(st);
+        } else {
+          live(st);
+        }
+      }
+      if (again.length > 0) {
+        ctx.log({
+          level: "info",
+          msg: "backfill pass again up to a newer server time",
+          series: again.map((st) => seriesName(st.key)),
+          reconnected: again.filter((st) => st.rerun).length,
+        });
+      }
+      todo = again;
+    }
+  } catch (e) {
+    // Not expected (every known failure is handled above): report it and let the series go live.
+    report(e, "all series", ctx);
+  } finally {
+    if (!ctx.signal.aborted) {
+      for (const st of pending) {
+        queueBuffered(st, sink, null);
+        live(st);
       }
     }
   }
-  if (ctx.signal.aborted) return;
-  queueBuffered(states, sink);
 }
 
 /** Newest stored open time per stream, retried while the database is unreachable; null if aborted. */
@@ -158,13 +241,17 @@ async function headsOf(
   }
 }
 
+/**
+ * Queues every closed candle of `st` from `start` up to `cutoff`; true when REST answered for the
+ * whole range, false when it failed (reported) or the run was aborted.
+ */
 async function fetchInto(
   st: SeriesState,
   start: number,
   cutoff: number,
   sink: RowSink,
   ctx: BackfillContext,
-): Promise<void> {
+): Promise<boolean> {
   const { symbol, interval } = st.key;
   let n = 0;
   try {
@@ -180,14 +267,18 @@ async function fetchInto(
       const candles = parseRestKlines(rows);
       validateCandles(candles, interval);
       for (const candle of candles) {
+        // REST's row is the one stored; the same candle from the stream is dropped.
+        st.buffer.delete(candle.openTime);
         if (!st.accept(candle.openTime)) continue;
         n++;
         sink.push({ symbol, interval, candle });
       }
       await sink.room();
     }
+    return true;
   } catch (e) {
     if (!(e instanceof BinanceError && e.kind === "aborted")) report(e, seriesName(st.key), ctx);
+    return false;
   } finally {
     if (n > 0) {
       ctx.onFetched(n);
@@ -196,19 +287,28 @@ async function fetchInto(
   }
 }
 
-/** Queues each series' buffered stream candles that are not yet stored, oldest first. */
-function queueBuffered(states: readonly SeriesState[], sink: RowSink): void {
-  for (const st of states) {
-    const times = [...st.buffer.keys()].sort((a, b) => a - b);
-    for (const t of times) {
-      const candle = st.buffer.get(t);
-      if (candle && st.accept(t)) {
-        sink.push({ symbol: st.key.symbol, interval: st.key.interval, candle });
-      }
+/**
+ * Queues the series' buffered stream candles that are not yet stored, oldest first. With a
+ * `cutoff` (the server time REST has covered up to), it stops at the first candle more than one
+ * interval after the newest accepted one when the missing candle closed at or after the cutoff
+ * (REST could not have had it yet), leaves it and the later ones buffered, and returns the open
+ * time of the first missing candle; a hole REST covered is an exchange gap and is passed. Without
+ * a cutoff everything buffered is queued. Returns null when nothing is left buffered.
+ */
+function queueBuffered(st: SeriesState, sink: RowSink, cutoff: number | null): number | null {
+  const { symbol, interval } = st.key;
+  const times = [...st.buffer.keys()].sort((a, b) => a - b);
+  for (const t of times) {
+    const candle = st.buffer.get(t);
+    if (candle === undefined) continue;
+    if (cutoff !== null && st.accepted !== null && t > nextOpenTime(st.accepted, interval)) {
+      const missing = nextOpenTime(st.accepted, interval);
+      if (nextOpenTime(missing, interval) > cutoff) return missing;
     }
-    st.buffer.clear();
+    st.buffer.delete(t);
+    if (st.accept(t)) sink.push({ symbol, interval, candle });
   }
-  sink.flush();
+  return null;
 }
 
 function report(e: unknown, what: string, ctx: BackfillContext): void {
@@ -223,12 +323,6 @@ function report(e: unknown, what: string, ctx: BackfillContext): void {
     series: what,
     error: msg,
   });
-}
-
-function max(a: number | null, b: number | null): number | null {
-  if (a === null) return b;
-  if (b === null) return a;
-  return Math.max(a, b);
 }
 
 function oneLine(e: unknown): string {

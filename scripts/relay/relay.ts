@@ -8,7 +8,9 @@
  * newest accepted one) starts a backfill of that series → {@link CloseBatcher} (one statement per
  * close instant, at most `flushWaitMs` after its first kline) → {@link IngestWriter} (one
  * `api.ingest_candles` statement at a time, retried while the database is away). A backfill
- * ({@link backfillSeries}) runs on start and after every reconnect.
+ * ({@link backfillSeries}) runs on start and after every reconnect; a reconnect while its series'
+ * backfill is still running (say, waiting out a 429's Retry-After) makes that run take another
+ * pass up to a newer server time before the series goes live.
  */
 
 import { isAligned, nextOpenTime } from "../../shared/candles/intervals.ts";
@@ -57,6 +59,12 @@ export interface RelayOptions {
   maxUrlStreams?: number;
   /** Longest wait for the rest of a close instant's series (ms, default 250). */
   flushWaitMs?: number;
+  /**
+   * A live series whose final kline has not arrived this long after a close instant it was expected
+   * at (other series' finals for that instant did) is backfilled from REST (ms, default 10,000;
+   * 0 = never). Covers a final the stream skipped with no later candle to reveal the gap yet.
+   */
+  missingFinalMs?: number;
   /** Heartbeat period (ms, default 15,000; at most 30,000). */
   heartbeatMs?: number;
   /** Reconnect backoff (default 1 s doubling to 60 s, jittered, reset after 60 s up). */
@@ -92,6 +100,8 @@ export interface RelayStats {
   lateCandles: number;
   /** Times a series' stream skipped a candle and a backfill of it started. */
   gaps: number;
+  /** Finals still missing `missingFinalMs` after their close instant (their series backfilled). */
+  missingFinals: number;
   malformed: number;
   unknownMessages: number;
   serverShutdowns: number;
@@ -110,6 +120,11 @@ export interface RelayStats {
   candlesUpdated: number;
   rejectedCandles: number;
   backfillRuns: number;
+  /**
+   * Reconnects (or skipped candles) that found their series' backfill running: instead of a new
+   * run, that run takes another pass up to a newer server time.
+   */
+  backfillReruns: number;
   backfilledCandles: number;
   /** Failures by kind: region (HTTP 451), rest, data, database, stream. */
   errors: Record<string, number>;
@@ -177,8 +192,11 @@ class RelayProcess implements Relay {
   readonly #latencies: number[] = [];
   readonly #s: RelayStats;
   #heartbeatTimer: ReturnType<typeof setInterval> | undefined;
+  readonly #missingTimers = new Set<ReturnType<typeof setTimeout>>();
   #refreshTimer: ReturnType<typeof setInterval> | undefined;
   #stopping: Promise<StopReport> | null = null;
+  /** Latest close instant (ms) of any final kline received: the stream's clock. */
+  #streamClock: number | null = null;
 
   constructor(o: RelayOptions, keys: SeriesKey[]) {
     this.#o = {
@@ -190,6 +208,7 @@ class RelayProcess implements Relay {
       maxStreamsPerConnection: Math.min(1024, o.maxStreamsPerConnection ?? 1024),
       maxUrlStreams: o.maxUrlStreams ?? 200,
       flushWaitMs: o.flushWaitMs ?? 250,
+      missingFinalMs: o.missingFinalMs ?? 10_000,
       heartbeatMs: Math.min(30_000, o.heartbeatMs ?? 15_000),
       backoff: o.backoff ?? {},
       renewAfterMs: o.renewAfterMs ?? 23 * 3_600_000,
@@ -231,6 +250,7 @@ class RelayProcess implements Relay {
       duplicates: 0,
       lateCandles: 0,
       gaps: 0,
+      missingFinals: 0,
       malformed: 0,
       unknownMessages: 0,
       serverShutdowns: 0,
@@ -246,6 +266,7 @@ class RelayProcess implements Relay {
       candlesUpdated: 0,
       rejectedCandles: 0,
       backfillRuns: 0,
+      backfillReruns: 0,
       backfilledCandles: 0,
       errors: {},
       lastError: null,
@@ -320,6 +341,8 @@ class RelayProcess implements Relay {
   async #stop(): Promise<StopReport> {
     clearInterval(this.#heartbeatTimer);
     clearInterval(this.#refreshTimer);
+    for (const t of this.#missingTimers) clearTimeout(t);
+    this.#missingTimers.clear();
     this.#abort.abort();
     await Promise.all(this.#shards.map((s) => s.stop()));
     this.#batcher.flushAll();
@@ -440,6 +463,8 @@ class RelayProcess implements Relay {
       return;
     }
     const t = k.candle.openTime;
+    const closes = nextOpenTime(t, st.key.interval);
+    if (this.#streamClock === null || closes > this.#streamClock) this.#streamClock = closes;
     if (st.has(t) || st.buffer.has(t)) {
       this.#s.duplicates++;
       return;
@@ -483,6 +508,37 @@ class RelayProcess implements Relay {
   #flush(b: InstantBatch): void {
     this.#s.instantsFlushed[b.reason] = (this.#s.instantsFlushed[b.reason] ?? 0) + 1;
     void this.#writer.write({ kind: "instant", rows: b.rows, firstAt: b.firstAt });
+    if (!b.late && b.reason !== "complete") {
+      const got = new Set(b.rows.map((r) => streamName(r)));
+      this.#watchMissing(this.#expected(b.instant).filter((s) => !got.has(s)), b.instant);
+    }
+  }
+
+  /**
+   * Series whose final for close instant `instant` has not arrived although the stream's clock has
+   * passed it: any of them still without it `missingFinalMs` later is backfilled (a final that
+   * arrives after all is then a duplicate).
+   */
+  #watchMissing(watched: string[], instant: number): void {
+    if (this.#o.missingFinalMs <= 0 || this.#abort.signal.aborted || watched.length === 0) return;
+    const timer = setTimeout(() => {
+      this.#missingTimers.delete(timer);
+      const missing = watched.map((s) => this.#states.get(s) as SeriesState).filter((st) =>
+        st.phase === "live" && !st.removed &&
+        (st.accepted === null || nextOpenTime(st.accepted, st.key.interval) < instant)
+      );
+      if (missing.length === 0) return;
+      this.#s.missingFinals += missing.length;
+      this.#log({
+        level: "warn",
+        msg: "final kline missing after its close; backfilling the series",
+        series: missing.map((st) => seriesName(st.key)),
+        closeInstant: instant,
+        waitedMs: this.#o.missingFinalMs,
+      });
+      this.#backfill(missing, "final missing");
+    }, this.#o.missingFinalMs);
+    this.#missingTimers.add(timer);
   }
 
   #written(w: Written): void {
@@ -501,17 +557,42 @@ class RelayProcess implements Relay {
     }
   }
 
+  /**
+   * Starts a backfill run for those of `states` not in one; a series already in a run gets another
+   * pass there (`rerun`): its cutoff may predate what the stream missed since (see backfill.ts).
+   */
   #backfill(states: SeriesState[], reason: string): void {
     if (this.#abort.signal.aborted) return;
-    const targets = states.filter((s) => !s.inBackfill && !s.removed);
+    const targets: SeriesState[] = [];
+    let again = 0;
+    for (const st of states) {
+      if (st.removed) continue;
+      if (st.inBackfill) {
+        st.rerun = true;
+        again++;
+      } else {
+        targets.push(st);
+      }
+    }
+    if (again > 0) {
+      this.#s.backfillReruns++;
+      this.#log({
+        level: "info",
+        msg: "backfill already running; it makes another pass up to a newer server time",
+        reason,
+        series: again,
+      });
+    }
     if (targets.length === 0) return;
     for (const st of targets) {
       st.inBackfill = true;
+      st.rerun = false;
       st.phase = "backfilling";
       this.#batcher.flushStream(st.stream);
     }
     this.#s.backfillRuns++;
     this.#log({ level: "info", msg: "backfill started", reason, series: targets.length });
+    let live = 0;
     const run = backfillSeries(targets, {
       sql: this.#sql,
       rest: this.#rest,
@@ -522,15 +603,22 @@ class RelayProcess implements Relay {
       batchRows: this.#o.backfillBatchRows,
       onFetched: (n) => (this.#s.backfilledCandles += n),
       onError: (kind, m) => this.#error(kind, m),
-      signal: this.#abort.signal,
-    }).catch((e) => this.#error("backfill", String(e))).then(() => {
-      // Everything of these series is queued: their next stream candles queue behind it.
-      if (this.#abort.signal.aborted) return;
-      for (const st of targets) {
+      // Everything of this series is queued: its next stream candles queue behind it.
+      onLive: (st) => {
         st.inBackfill = false;
+        st.rerun = false;
         st.phase = "live";
-      }
-      this.#log({ level: "info", msg: "backfill done; series live", series: targets.length });
+        // Its next candle has closed by the stream's clock but its final was not buffered: watch
+        // for it (a final skipped at the end of the buffer has no later candle to reveal it).
+        if (st.accepted !== null && this.#streamClock !== null) {
+          const closes = nextOpenTime(nextOpenTime(st.accepted, st.key.interval), st.key.interval);
+          if (closes <= this.#streamClock) this.#watchMissing([st.stream], closes);
+        }
+        if (++live === targets.length) {
+          this.#log({ level: "info", msg: "backfill done; series live", series: targets.length });
+        }
+      },
+      signal: this.#abort.signal,
     });
     this.#runs.add(run);
     void run.finally(() => this.#runs.delete(run));
@@ -560,10 +648,12 @@ class RelayProcess implements Relay {
           candlesInserted: s.candlesInserted,
           backfilledCandles: s.backfilledCandles,
           backfillRuns: s.backfillRuns,
+          backfillReruns: s.backfillReruns,
           ingestStatements: s.ingestStatements,
           duplicates: s.duplicates,
           lateCandles: s.lateCandles,
           gaps: s.gaps,
+          missingFinals: s.missingFinals,
           malformed: s.malformed,
           unknownMessages: s.unknownMessages,
           serverShutdowns: s.serverShutdowns,

@@ -28,6 +28,12 @@ export class SeriesState {
   phase: "backfilling" | "live" = "backfilling";
   /** True while a backfill run holds this series. */
   inBackfill = false;
+  /**
+   * Set when the stream may have missed candles (a reconnect) while a backfill run already holds
+   * this series: that run's server-time cutoff may predate them, so it makes another pass with a
+   * newer cutoff before the series goes live.
+   */
+  rerun = false;
   /** No longer tracked: its messages are ignored. */
   removed = false;
   /** Newest open time (ms) accepted for storage (queued or stored); null before the first. */

@@ -150,7 +150,7 @@ Deno.test("Binance's connection rules: more than 5 messages a second or 1,024 st
   });
 });
 
-Deno.test("faults: drop every N messages, duplicates, swapped and late finals, serverShutdown", async () => {
+Deno.test("faults: drop every N messages, duplicates, swapped, late and skipped finals, serverShutdown", async () => {
   await withFake({ series: [btc], updatesPerCandle: 0, autoStart: false }, async (fake) => {
     fake.faults.duplicateEvery = 5;
     fake.faults.swapEvery = 7;
@@ -172,6 +172,24 @@ Deno.test("faults: drop every N messages, duplicates, swapped and late finals, s
       [...new Set(order)].sort((a, b) => a - b),
       Array.from({ length: 40 }, (_, i) => i + 1),
     );
+    await closeWs(c);
+  });
+  await withFake({ series: [btc], updatesPerCandle: 0, autoStart: false }, async (fake) => {
+    fake.faults.skipEvery = 6;
+    const c = await listen(`${fake.wsUrl}/stream?streams=btcusdt@kline_1h`);
+    fake.play();
+    await fake.finished;
+    await waitFor("every final sent", () => c.messages.length === 40 - 6);
+    const opens = c.messages.map((m) =>
+      (parseWsKline(m).candle.openTime - btc.rows[0][0]) / 3_600_000 + 1
+    );
+    assert.deepEqual(
+      opens,
+      Array.from({ length: 40 }, (_, i) => i + 1).filter((n) => n % 6 !== 0),
+      "#6, #12 ... #36 never sent, the connection stays up",
+    );
+    assert.equal(fake.stats.finalsSkipped, 6);
+    assert.equal(fake.stats.ws.connectionsDropped, 0);
     await closeWs(c);
   });
   await withFake({ series: [btc], updatesPerCandle: 0, speed: "max" }, async (fake) => {
@@ -211,6 +229,10 @@ Deno.test("REST: X-MBX-USED-WEIGHT-1M counts klines as 2 and time as 1; the open
         code: -1120,
         msg: "Invalid interval.",
       }]);
+      // A REST server whose clock is behind the stream's: only /api/v3/time moves.
+      fake.rest.timeOffsetMs = -3_600_000;
+      const r4 = await get("/api/v3/time");
+      assert.deepEqual(await r4.json(), { serverTime: btc.rows[9][0] + 1000 });
     },
   );
 });

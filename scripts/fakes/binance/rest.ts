@@ -57,6 +57,11 @@ export class FakeRest {
   readonly faults: RestFault[] = [];
   /** Answer every request with 451 (a host in a restricted location). */
   region451 = false;
+  /**
+   * Added to the replay clock in `/api/v3/time` answers (virtual ms; negative = a REST server
+   * whose clock is behind the stream's). The klines themselves follow the replay clock.
+   */
+  timeOffsetMs = 0;
   /** Weight budget per window. */
   weightLimit = 6000;
 
@@ -154,7 +159,11 @@ export class FakeRest {
     this.#used += cost;
     const micro = (req.headers.get("x-mbx-time-unit") ?? "").toUpperCase() === "MICROSECOND";
     if (name === "ping") return this.#json(200, {});
-    if (name === "time") return this.#json(200, { serverTime: wireTime(this.#clock.now(), micro) });
+    if (name === "time") {
+      return this.#json(200, {
+        serverTime: wireTime(this.#clock.now() + this.timeOffsetMs, micro),
+      });
+    }
     return this.#klines(url.searchParams, micro);
   }
 
