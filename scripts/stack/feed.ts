@@ -98,7 +98,27 @@ export interface Feed {
   stop(): Promise<void>;
 }
 
-/** Starts a replay of `series` at `speed` through the fake Binance and the relay. */
+/**
+ * History the relay fetches for a replayed series with nothing stored (its `initialCandles`): at
+ * least 1,000 (the relay's default) and twice the longest series' span in intervals, so the first
+ * backfill reaches back to each series' first row even when its server-time cutoff comes late
+ * (say, after a 429's Retry-After at "max" speed, or with the replay over) and never truncates
+ * the history.
+ */
+export function replayInitialCandles(series: readonly ReplaySeries[]): number {
+  let most = 0;
+  for (const s of series) {
+    if (s.rows.length === 0) continue;
+    const step = INTERVAL_MS[s.interval as SeriesKey["interval"]];
+    most = Math.max(most, Math.ceil((s.rows[s.rows.length - 1][0] - s.rows[0][0]) / step) + 1);
+  }
+  return Math.max(1000, 2 * most);
+}
+
+/**
+ * Starts a replay of `series` at `speed` through the fake Binance and the relay (its history
+ * reaching back to every series' first row: {@link replayInitialCandles}).
+ */
 export async function startReplayFeed(
   sql: postgres.Sql,
   series: readonly ReplaySeries[],
@@ -125,6 +145,7 @@ export async function startReplayFeed(
       log: relayLog,
       relayId: "replay",
       shutdownTimeoutMs: 3000,
+      initialCandles: replayInitialCandles(series),
       ...relayOptions,
     });
   } catch (e) {

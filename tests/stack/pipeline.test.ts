@@ -19,6 +19,7 @@ import { startFakeBinance } from "../../scripts/fakes/binance.ts";
 import { signalsAfter } from "../../scripts/lib/report/signal_preview.ts";
 import type { LogEntry } from "../../scripts/lib/cli/log.ts";
 import { startReplayFeed, trackReplayedSeries, waitCaughtUp } from "../../scripts/stack/feed.ts";
+import type { RelayStats } from "../../scripts/relay/relay.ts";
 import { type Stack, startStack } from "../../scripts/stack/stack.ts";
 import { signWake } from "../../supabase/functions/_shared/wake_auth.ts";
 import { fixtureRows } from "../support/fixtures.ts";
@@ -95,14 +96,17 @@ async function stackFor(
   return { stack, logs };
 }
 
-/** Replays through the stack's relay (in process) and waits until everything is analysed. */
+/**
+ * Replays through the stack's relay (in process), waits until everything is analysed, and returns
+ * the relay's figures at that moment.
+ */
 async function replay(
   run: Run,
   replayed: readonly ReplaySeries[],
   speed: ReplaySpeed,
   during?: (feed: Awaited<ReturnType<typeof startReplayFeed>>) => Promise<void> | void,
   relayOptions: { microseconds?: boolean; backoff?: { initialMs: number; maxMs: number } } = {},
-): Promise<void> {
+): Promise<RelayStats> {
   const feed = await startReplayFeed(
     run.stack.sql,
     replayed,
@@ -113,6 +117,7 @@ async function replay(
   try {
     await during?.(feed);
     await waitCaughtUp(run.stack.sql, feed, { timeoutMs: 240_000 });
+    return feed.relay.stats;
   } finally {
     await feed.stop();
   }
@@ -139,7 +144,7 @@ Deno.test("stream faults: dropped sockets, duplicate, swapped and late messages,
   const replayed = [BTC15(), BTC1H()];
   const run = await stackFor(replayed);
   try {
-    await replay(run, replayed, "max", (feed) => {
+    const relay = await replay(run, replayed, "max", (feed) => {
       const f = feed.fake!;
       f.faults.dropEvery = 400;
       f.faults.duplicateEvery = 7;
@@ -151,7 +156,10 @@ Deno.test("stream faults: dropped sockets, duplicate, swapped and late messages,
         retryAfterSeconds: 1,
         path: "klines",
       });
-    });
+      // Fast reconnects (the production default is 1 s doubling to 60 s): the drops fall while the
+      // first backfill still waits out the 429 and 418, and the suite does not wait a minute.
+    }, { backoff: { initialMs: 50, maxMs: 400 } });
+    assert.ok(relay.reconnects >= 1, `the relay reconnected (${relay.reconnects} times)`);
     await assertEndState(run.stack, replayed);
   } finally {
     await run.stack.stop();
