@@ -12,7 +12,9 @@
  *   filter}], …}, access_token}` → `phx_reply` ok `{postgres_changes: [{…params, id}]}`, then a
  *   `system` message `{extension: "postgres_changes", status: "ok"|"error", message, channel}` (the
  *   error says why a subscription cannot work: table not published, bad filter, column the role may not
- *   select). With `config.postgres_changes_options.wait` a failing subscription fails the join instead.
+ *   select). One failing entry fails them all: Realtime creates a channel's subscriptions in one
+ *   transaction, so the channel then receives nothing. With `config.postgres_changes_options.wait` a
+ *   failing subscription fails the join instead.
  *   A token that is malformed, badly signed, expired or lacks `role`/`exp` fails the join
  *   (`{reason: "InvalidJWTToken: …"}` etc.).
  * - row changes → `postgres_changes` `{ids, data: {schema, table, commit_timestamp, type, columns,
@@ -377,7 +379,10 @@ export class LocalRealtime {
     }, Math.max(0, ms));
   }
 
-  /** Resolves each subscription for the channel's role (after a join or a new token). */
+  /**
+   * Resolves each subscription for the channel's role (after a join or a new token); when one fails,
+   * every subscription of the channel carries its error and none delivers.
+   */
   async #resolve(ch: Channel): Promise<void> {
     if (ch.subs.length > 0) await this.#feed?.sync();
     for (const s of ch.subs) {
@@ -391,6 +396,10 @@ export class LocalRealtime {
       s.tables = r.tables;
       s.error = r.error;
     }
+    // Realtime creates a channel's subscriptions in one transaction: one that fails rolls them all
+    // back, so the channel receives nothing (not just nothing for the failing entry).
+    const failed = ch.subs.find((s) => s.error !== null);
+    if (failed) { for (const s of ch.subs) s.error ??= failed.error; }
   }
 
   /** Reports the subscriptions' state as Realtime does after subscribing to Postgres. */

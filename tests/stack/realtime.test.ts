@@ -130,6 +130,44 @@ Deno.test("a filter by symbol delivers only that symbol's signals", async () => 
   }
 });
 
+Deno.test("a channel with one failing subscription receives nothing, as Realtime's single transaction", async () => {
+  const api = await startApi();
+  const sql = connect();
+  try {
+    await withTestSymbol(sql, "TSTRTMIX", async () => {
+      const client = await api.client(api.anonKey, await api.userToken());
+      const got: Change[] = [];
+      const system: { status?: string; message?: string }[] = [];
+      const signals = { event: "INSERT", schema: "public", table: "signals" } as const;
+      await subscribed(
+        client.channel("mixed")
+          .on("postgres_changes", signals, (p) => got.push(asChange(p)))
+          // candles is not in the publication: Realtime rolls back the whole channel's subscriptions.
+          .on("postgres_changes", { event: "INSERT", schema: "public", table: "candles" }, () => {})
+          .on("system", {}, (p) => system.push(p)),
+      );
+      await waitFor(() => system.length > 0, "the system message");
+      assert.equal(system[0].status, "error");
+      assert.match(String(system[0].message), /table: candles/);
+      await insertSignal(sql, "TSTRTMIX", T0);
+      await sleep(QUIET_MS);
+      assert.deepEqual(got, [], "not even the signals entry delivers");
+
+      // The same signals entry alone, on a channel of its own, does deliver.
+      const alone: Change[] = [];
+      await subscribed(
+        client.channel("alone").on("postgres_changes", signals, (p) => alone.push(asChange(p))),
+      );
+      const id = await insertSignal(sql, "TSTRTMIX", T0 + H);
+      await waitFor(() => alone.some((p) => p.new.id === id), "the signal on the good channel");
+      assert.deepEqual(got, []);
+    });
+  } finally {
+    await sql.end();
+    await api.stop();
+  }
+});
+
 Deno.test("an anon key receives no signal until signals are opened to anon (db:configure --anon-signals on)", async () => {
   const api = await startApi();
   const sql = connect();
