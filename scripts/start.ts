@@ -203,6 +203,16 @@ export async function main(args: string[]): Promise<number> {
       return 0;
     }
     log({ level: "info", msg: `functions at ${stack.functionsUrl}`, progress: true });
+    log({
+      level: "info",
+      msg: `API at ${stack.url} (REST /rest/v1, Realtime /realtime/v1): its anon key and a test ` +
+        `user's token are in .cache/local-api.json (deno task watch reads them)`,
+      progress: true,
+    });
+    // A URL the user gave may hold a password: only the throwaway database's is printed.
+    if (!values["db-url"]) {
+      log({ level: "info", msg: `database (throwaway) at ${stack.dbUrl}`, progress: true });
+    }
     log({ level: "info", msg: discord.describe, progress: true });
     if (replayed) {
       await trackReplayedSeries(

@@ -1,8 +1,8 @@
 /**
  * The local stack's API keys: HS256 JSON Web Tokens (RFC 7519, signed per RFC 7515 with HMAC-SHA256)
  * carrying a Postgres `role` claim, as Supabase issues them (`supabase start` prints an `anon` and a
- * `service_role` key signed with the project's JWT secret). Here the secret is random per run, so a key
- * from one run is refused by the next.
+ * `service_role` key signed with the project's JWT secret). The stack keeps one random secret per
+ * checkout (./local_api.ts `localApiSecret`), so its keys are the same from run to run.
  *
  * The REST subset and the Realtime endpoint read the role from these tokens and run queries as that
  * role, with the claims in `request.jwt.claims` (as PostgREST and Supabase Realtime do).

@@ -6,6 +6,11 @@
  * `publish(root, url)` writes the project URL, the keys and a signed-in test user's token to
  * `.cache/local-api.json` (git-ignored), where `deno task watch` finds them when no `--url`/`--key`
  * or SUPABASE_URL/SUPABASE_ANON_KEY are given; `stop()` removes the file again.
+ *
+ * The keys stay the same from run to run of a checkout, as `supabase start`'s do: {@link
+ * localApiSecret} keeps the JWT secret and the keys' issue time in `.cache/local-api-secret.json`
+ * (mode 0600), so an app or a `deno task watch` configured with the printed anon key keeps working
+ * across restarts of the stack. Delete that file to issue new keys.
  */
 
 import postgres from "postgres";
@@ -19,8 +24,10 @@ import { restHandler } from "./rest.ts";
 export interface LocalApiOptions {
   /** The database, connected to as a superuser (the local stack's `postgres`). */
   dbUrl: string;
-  /** JWT secret (default: a random one for this run). */
+  /** JWT secret (default: a random one for this run; the stack passes {@link localApiSecret}'s). */
   jwtSecret?: string;
+  /** Issue time of the keys and the test user's token (s since the epoch; default now). */
+  issuedAt?: number;
   log?: Logger;
 }
 
@@ -52,6 +59,59 @@ export interface LocalApiInfo {
 /** The local stack's test user (the `sub` of {@link LocalApiInfo.userToken}). */
 export const LOCAL_USER_ID = "00000000-0000-4000-8000-000000000001";
 
+/** The secret that signs a checkout's local keys, and when its keys were issued. */
+export interface LocalApiSecret {
+  jwtSecret: string;
+  /** Seconds since the Unix epoch. */
+  issuedAt: number;
+}
+
+/**
+ * The checkout's local JWT secret and key issue time from `<root>.cache/local-api-secret.json`,
+ * created (mode 0600, atomically: two stacks starting at once agree) on first use. Throws when the
+ * file exists but is not such a record, naming the file and the way out (delete it).
+ */
+export async function localApiSecret(root: string): Promise<LocalApiSecret> {
+  const path = `${root}.cache/local-api-secret.json`;
+  const read = async (): Promise<LocalApiSecret> => {
+    const text = await Deno.readTextFile(path);
+    let o: Partial<LocalApiSecret> | null = null;
+    try {
+      o = JSON.parse(text);
+    } catch { /* reported below */ }
+    if (
+      typeof o?.jwtSecret === "string" && /^[0-9a-f]{40}$/.test(o.jwtSecret) &&
+      Number.isSafeInteger(o.issuedAt) && (o.issuedAt as number) > 0
+    ) {
+      return { jwtSecret: o.jwtSecret, issuedAt: o.issuedAt as number };
+    }
+    throw new Error(
+      `${path} is not a local API secret ({jwtSecret: 40 hex digits, issuedAt}): delete it to issue new keys`,
+    );
+  };
+  try {
+    return await read();
+  } catch (e) {
+    if (!(e instanceof Deno.errors.NotFound)) throw e;
+  }
+  await Deno.mkdir(`${root}.cache`, { recursive: true });
+  const fresh: LocalApiSecret = {
+    jwtSecret: randomJwtSecret(),
+    issuedAt: Math.floor(Date.now() / 1000),
+  };
+  const tmp = `${path}.${crypto.randomUUID()}`;
+  await Deno.writeTextFile(tmp, JSON.stringify(fresh) + "\n", { mode: 0o600 });
+  try {
+    await Deno.link(tmp, path); // fails if another stack created it first: then use theirs
+    return fresh;
+  } catch (e) {
+    if (!(e instanceof Deno.errors.AlreadyExists)) throw e;
+    return await read();
+  } finally {
+    await Deno.remove(tmp);
+  }
+}
+
 /** Path of the published file under the repository root `root` (ending in `/`). */
 export function localApiInfoPath(root: string): string {
   return `${root}.cache/local-api.json`;
@@ -78,7 +138,8 @@ export async function readLocalApiInfo(root: string): Promise<LocalApiInfo | nul
  * feed cannot be installed; nothing is left running then.
  */
 export async function startLocalApi(opts: LocalApiOptions): Promise<LocalApi> {
-  const keys = await issueApiKeys(opts.jwtSecret ?? randomJwtSecret());
+  const issuedAt = opts.issuedAt ?? Math.floor(Date.now() / 1000);
+  const keys = await issueApiKeys(opts.jwtSecret ?? randomJwtSecret(), issuedAt);
   const sql = postgres(opts.dbUrl, { max: 6, onnotice: () => {} });
   let realtime: LocalRealtime;
   try {
@@ -112,7 +173,7 @@ export async function startLocalApi(opts: LocalApiOptions): Promise<LocalApi> {
         url,
         anonKey: keys.anonKey,
         serviceRoleKey: keys.serviceRoleKey,
-        userToken: await userToken(keys.jwtSecret, LOCAL_USER_ID, 10 * 365 * 86_400),
+        userToken: await userToken(keys.jwtSecret, LOCAL_USER_ID, 10 * 365 * 86_400, issuedAt),
       };
       await Deno.writeTextFile(published, JSON.stringify(info, null, 2) + "\n");
     },

@@ -24,7 +24,7 @@ import {
 } from "./functions.ts";
 import { hasPgCron, type JobRunner, startJobRunner } from "./jobs.ts";
 import type { ApiKeys } from "./jwt.ts";
-import { startLocalApi } from "./local_api.ts";
+import { localApiSecret, startLocalApi } from "./local_api.ts";
 import { applyWakeSettings, readWakeSettings, restoreWakeSettings } from "./wake_settings.ts";
 
 /** Settings of {@link startStack}. */
@@ -126,9 +126,19 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
         cold_start_ms: Math.round(fn.coldStartMs),
       });
     }
-    const api = await startLocalApi({ dbUrl, log });
+    const api = await startLocalApi({ dbUrl, log, ...(await localApiSecret(opts.root)) });
     stops.push(() => api.stop());
-    const gateway: FunctionsGateway = startGateway(functions, opts.port ?? 54321, api.routes);
+    let gateway: FunctionsGateway;
+    try {
+      gateway = startGateway(functions, opts.port ?? 54321, api.routes);
+    } catch (e) {
+      if (!(e instanceof Deno.errors.AddrInUse)) throw e;
+      throw new Error(
+        `127.0.0.1:${
+          opts.port ?? 54321
+        } is already in use: stop what listens there or pass --port N`,
+      );
+    }
     stops.push(() => gateway.stop());
     await api.publish(opts.root, gateway.url);
     log({

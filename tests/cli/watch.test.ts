@@ -11,7 +11,7 @@ import {
   type StoredSignalRecord,
 } from "../../scripts/lib/report/signal_preview.ts";
 import { verifyJwt } from "../../scripts/stack/jwt.ts";
-import { readLocalApiInfo } from "../../scripts/stack/local_api.ts";
+import { localApiSecret, readLocalApiInfo, startLocalApi } from "../../scripts/stack/local_api.ts";
 import { resolveProject } from "../../scripts/watch.ts";
 import { connect, testDatabaseUrl, withTestSymbol } from "../db/test_database.ts";
 import { insertSignal, sleep, startApi, waitFor } from "../support/local_api.ts";
@@ -315,6 +315,46 @@ Deno.test("the local API publishes its URL, keys and a test user's token for wat
     } finally {
       if (!stopped) await api.stop();
     }
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});
+
+Deno.test("the local stack's keys stay the same from run to run of a checkout, as supabase start's do", async () => {
+  const root = `${await Deno.makeTempDir({ prefix: "local-secret-" })}/`;
+  try {
+    // Two stacks starting at once agree on one secret.
+    const [a, b] = await Promise.all([localApiSecret(root), localApiSecret(root)]);
+    assert.deepEqual(a, b);
+    assert.match(a.jwtSecret, /^[0-9a-f]{40}$/);
+    const path = `${root}.cache/local-api-secret.json`;
+    assert.equal((await Deno.stat(path)).mode! & 0o777, 0o600, "readable by its owner only");
+    assert.deepEqual([...Deno.readDirSync(`${root}.cache`)].map((e) => e.name), [
+      "local-api-secret.json",
+    ]);
+
+    // Two runs: the same anon key and test user token, so apps and a running watch keep working.
+    const published: unknown[] = [];
+    for (let run = 0; run < 2; run++) {
+      const api = await startLocalApi({
+        dbUrl: testDatabaseUrl(),
+        ...(await localApiSecret(root)),
+      });
+      try {
+        await api.publish(root, "http://127.0.0.1:1");
+        published.push(await readLocalApiInfo(root));
+      } finally {
+        await api.stop();
+      }
+    }
+    assert.deepEqual(published[0], published[1]);
+
+    // A damaged file is named, not silently replaced (that would change every key).
+    await Deno.writeTextFile(path, "{}");
+    await assert.rejects(
+      () => localApiSecret(root),
+      /local-api-secret\.json is not a local API secret .*: delete it to issue new keys/,
+    );
   } finally {
     await Deno.remove(root, { recursive: true });
   }
