@@ -20,7 +20,7 @@ Realtime (postgres_changes on public.signals). After every (re)subscribe it firs
 missed through the Data API, so nothing is lost across reconnects; each signal is printed once.
   --symbol S      only this Binance symbol (e.g. BTCUSDT)
   --timeframe T   only this interval (${INTERVALS.join(" ")})
-  --last N        first print the N most recent signals (default: none)
+  --last N        first print the N most recent signals (at most 1000; default: none)
   --count N       exit after printing N signals (default: run until Ctrl-C)
   --json          one JSON record per line (deno task signals --json fields, without bar)
   --url URL       project URL (default: env SUPABASE_URL, else the running local stack's)
@@ -29,6 +29,9 @@ missed through the Data API, so nothing is lost across reconnects; each signal i
   --token JWT     a signed-in user's access token (default: env SUPABASE_USER_TOKEN); without one the
                   key's role reads, and anon reads nothing until db:configure --anon-signals on
 Notes (subscribed, reconnecting) go to stderr.`;
+
+/** Most rows one Data API request returns (PostgREST's `max_rows` on Supabase, the local REST's). */
+const MAX_LAST = 1000;
 
 /** Where and as whom to watch. */
 export interface Project {
@@ -106,12 +109,20 @@ export async function main(args: string[]): Promise<number> {
     );
   }
   const last = values.last === undefined ? 0 : positiveInt("last", values.last);
+  if (last > MAX_LAST) {
+    throw new UsageError(
+      `--last: at most ${MAX_LAST} (the rows one Data API request returns), got ${last}`,
+    );
+  }
   const count = values.count === undefined ? Infinity : positiveInt("count", values.count);
-  const { url, key, token } = resolveProject(
-    values,
-    processEnv(),
-    await readLocalApiInfo(repoRoot()),
-  );
+  if (values.token !== undefined && values.token.trim() === "") {
+    throw new UsageError("--token: empty (leave it out to read as the key's role)");
+  }
+  const environment = processEnv();
+  const local = await readLocalApiInfo(repoRoot());
+  const { url, key, token } = resolveProject(values, environment, local);
+  // The project came from the file a local stack wrote: say so if nothing answers there.
+  const fromLocalStack = values.url === undefined && !environment.SUPABASE_URL && local !== null;
 
   const client = createClient(url, key, {
     auth: { persistSession: false, autoRefreshToken: false, detectSessionInUrl: false },
@@ -126,7 +137,7 @@ export async function main(args: string[]): Promise<number> {
   let fatal: Error | null = null;
   const sub = subscribeSignals({
     client,
-    symbol,
+    credential: token ? "token" : "key",
     timeframe: values.timeframe,
     last,
     onSignal: (s) => {
@@ -149,7 +160,17 @@ export async function main(args: string[]): Promise<number> {
   const code = await done;
   Deno.removeSignalListener("SIGINT", onSigint);
   await sub.stop();
-  if (fatal) throw fatal;
+  if (fatal) {
+    const e = fatal as Error;
+    if (fromLocalStack && e.message.startsWith("cannot reach the project's Data API")) {
+      throw new Error(
+        `the local stack at ${url} does not answer (${
+          e.message.replace(/^[^:]*: /, "")
+        }): is deno task start still running? (.cache/local-api.json names it)`,
+      );
+    }
+    throw e;
+  }
   return code;
 }
 

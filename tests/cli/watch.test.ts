@@ -14,7 +14,14 @@ import { verifyJwt } from "../../scripts/stack/jwt.ts";
 import { localApiSecret, readLocalApiInfo, startLocalApi } from "../../scripts/stack/local_api.ts";
 import { resolveProject } from "../../scripts/watch.ts";
 import { connect, testDatabaseUrl, withTestSymbol } from "../db/test_database.ts";
-import { insertSignal, sleep, startApi, waitFor } from "../support/local_api.ts";
+import {
+  insertSignal,
+  sleep,
+  startApi,
+  startRestartableApi,
+  waitFor,
+} from "../support/local_api.ts";
+import { randomJwtSecret, userToken } from "../../scripts/stack/jwt.ts";
 import { hasStackTrace, runTask, spawnScript } from "../support/run_cli.ts";
 
 const H = 3_600_000;
@@ -160,6 +167,175 @@ Deno.test("a reconnect in the middle of a burst loses nothing that watch prints 
   }
 });
 
+/** Open times (ms) of the signals a --json watch printed, in order (each test signal has its own). */
+const printedOpenTimes = (stdout: string) =>
+  stdout.trim().split("\n").filter(Boolean).map((l) => JSON.parse(l).openTime as number);
+
+Deno.test("a stack restarted with the same keys: watch reconnects and prints what it missed, each once", async () => {
+  const api = await startRestartableApi();
+  const sql = connect();
+  const secret = api.current().keys.jwtSecret;
+  try {
+    await withTestSymbol(sql, "TSTRESTART", async () => {
+      const w = watch([
+        "--url",
+        api.url,
+        "--key",
+        api.current().keys.anonKey,
+        "--token",
+        await userToken(secret, crypto.randomUUID()),
+        "--symbol",
+        "TSTRESTART",
+        "--json",
+        "--count",
+        "3",
+      ]);
+      try {
+        await w.watching();
+        await insertSignal(sql, "TSTRESTART", T0, "before the restart");
+        await waitFor(() => printedOpenTimes(w.out.stdout).length === 1, "the first signal");
+        // Stopped: its connections close; stored meanwhile, never sent live.
+        await api.restart(() =>
+          insertSignal(sql, "TSTRESTART", T0 + H, "while down").then(() => {})
+        );
+        await waitFor(
+          () => printedOpenTimes(w.out.stdout).length === 2,
+          "the missed signal",
+          30_000,
+        );
+        await insertSignal(sql, "TSTRESTART", T0 + 2 * H, "after the restart");
+        assert.equal(await w.exited(), 0, w.out.stderr);
+        assert.deepEqual(printedOpenTimes(w.out.stdout), [T0, T0 + H, T0 + 2 * H]);
+        assert.match(w.out.stderr, /connection lost/);
+        assert.match(w.out.stderr, /subscribed again; catching up/);
+        assert.ok(!hasStackTrace(w.out.stderr));
+      } finally {
+        w.kill();
+      }
+    });
+  } finally {
+    await sql.end();
+    await api.stop();
+  }
+});
+
+Deno.test("a stack restarted with other keys: watch stops in one line instead of reconnecting forever", async () => {
+  const api = await startRestartableApi();
+  try {
+    const keys = api.current().keys;
+    const w = watch([
+      "--url",
+      api.url,
+      "--key",
+      keys.anonKey,
+      "--token",
+      await userToken(keys.jwtSecret, crypto.randomUUID()),
+      "--symbol",
+      "TSTNOBODY",
+    ]);
+    try {
+      await w.watching();
+      await api.restart(undefined, randomJwtSecret());
+      assert.equal(await w.exited(30_000), 1, w.out.stderr);
+      const lines = w.out.stderr.trim().split("\n");
+      assert.match(
+        lines[lines.length - 1],
+        /^error: the project refused the token \(Failed to validate JWT signature\): check it belongs to this project/,
+      );
+      assert.ok(!hasStackTrace(w.out.stderr));
+      assert.equal(w.out.stdout, "");
+    } finally {
+      w.kill();
+    }
+  } finally {
+    await api.stop();
+  }
+});
+
+Deno.test("a token that expires while watching ends the watch in one line (realtime-js does not rejoin)", async () => {
+  const api = await startApi();
+  try {
+    const w = watch([
+      "--url",
+      api.url,
+      "--key",
+      api.anonKey,
+      "--token",
+      await api.userToken(undefined, 4),
+      "--symbol",
+      "TSTNOBODY",
+    ]);
+    try {
+      await w.watching();
+      assert.equal(await w.exited(30_000), 1, w.out.stderr);
+      const lines = w.out.stderr.trim().split("\n");
+      assert.equal(
+        lines[lines.length - 1],
+        "error: Realtime ended the subscription: Token has expired (pass a fresh token)",
+      );
+      assert.ok(!hasStackTrace(w.out.stderr));
+    } finally {
+      w.kill();
+    }
+  } finally {
+    await api.stop();
+  }
+});
+
+Deno.test("a replaced database (ids start again) is noticed at the catch-up and followed from its start", async () => {
+  const api = await startApi();
+  const sql = connect();
+  try {
+    await withTestSymbol(sql, "TSTRESET", async () => {
+      // The old database's signal: an id far above the sequence, so the new ones are all below it.
+      const oldId = 1_900_000_000 + Math.floor(Math.random() * 1_000_000);
+      await sql`insert into public.signals (id, symbol, timeframe, open_time, direction, entry,
+          stop_loss, tp1, tp2, tp3, risk_reward, confidence, atr, contributions, patterns, rationale)
+        overriding system value values (${oldId}, 'TSTRESET', '1h', ${new Date(
+        T0,
+      )}, 'long', 100.5, 95.25, 110, 115, 120.75,
+          1.87, 0.72, 2.5, '[]', '{}', 'the old database')`;
+      const w = watch([
+        "--url",
+        api.url,
+        "--key",
+        api.anonKey,
+        "--token",
+        await api.userToken(),
+        "--symbol",
+        "TSTRESET",
+        "--json",
+        "--last",
+        "1",
+        "--count",
+        "3",
+      ]);
+      try {
+        await w.watching();
+        // Realtime goes away; meanwhile the database is replaced: the old signal is gone and the new
+        // one has a lower id, below the catch-up's usual window (highest printed − 200).
+        api.api.realtime.disconnectAll(1500);
+        await sql`delete from public.signals where id = ${oldId}`;
+        await insertSignal(sql, "TSTRESET", T0 + H, "the new database's first");
+        await waitFor(() => printedOpenTimes(w.out.stdout).length === 2, "the new signal", 30_000);
+        await insertSignal(sql, "TSTRESET", T0 + 2 * H, "the new database's second");
+        assert.equal(await w.exited(), 0, w.out.stderr);
+        assert.deepEqual(printedOpenTimes(w.out.stdout), [T0, T0 + H, T0 + 2 * H]);
+        assert.match(
+          w.out.stderr,
+          /signals were replaced \(the newest signal id is \d+, below \d+/,
+        );
+        assert.ok(!hasStackTrace(w.out.stderr));
+      } finally {
+        w.kill();
+      }
+    });
+  } finally {
+    await sql.end();
+    await api.stop();
+  }
+});
+
 Deno.test("watch refuses bad options and keys that cannot read signals in one line", async () => {
   const api = await startApi();
   try {
@@ -170,7 +346,17 @@ Deno.test("watch refuses bad options and keys that cannot read signals in one li
       [[...project, "--count", "0"], /^error: --count: expected a positive integer/],
       [[...project, "extra"], /^error: unexpected argument extra/],
       [["--url", "ftp://example.com", "--key", "k"], /^error: --url: expected an http/],
-      [["--url", api.url, "--key", "not-a-jwt"], /^error: this key cannot read signals \(/],
+      [["--url", api.url, "--key", "not-a-jwt"], /^error: the project refused the key \(/],
+      [
+        [...project, "--token", "not-a-jwt"],
+        /^error: the project refused the token \(The token provided is not a valid JWT\)/,
+      ],
+      [
+        [...project, "--token", await api.userToken(undefined, -60)],
+        /^error: the project refused the token \(.*expired.*\): pass a fresh one\n$/,
+      ],
+      [[...project, "--token", ""], /^error: --token: empty/],
+      [[...project, "--last", "1001"], /^error: --last: at most 1000/],
       // Nothing listens there (a stopped stack, a wrong URL): one line, not an endless retry.
       [
         ["--url", "http://127.0.0.1:9", "--key", "k"],

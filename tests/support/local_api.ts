@@ -64,6 +64,52 @@ export async function startApi(warnings: string[] = []): Promise<LocalApiFixture
   };
 }
 
+/** A local API behind one address whose server can be restarted, as `deno task start` is. */
+export interface RestartableApi {
+  /** `http://127.0.0.1:<port>`, the same across restarts. */
+  url: string;
+  /** The API now serving. */
+  current(): LocalApi;
+  /**
+   * Stops the API (its Realtime connections close with 1001, requests meanwhile fail) and, after
+   * `between()` ran, starts a new one on the same database signed with `jwtSecret` (default: the
+   * same secret as before, as the stack's per-checkout secret keeps it).
+   */
+  restart(between?: () => Promise<void>, jwtSecret?: string): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** Starts a {@link RestartableApi} on the test database and a gateway on port 0. */
+export async function startRestartableApi(): Promise<RestartableApi> {
+  const start = (jwtSecret?: string) =>
+    startLocalApi({ dbUrl: testDatabaseUrl(), ...(jwtSecret ? { jwtSecret } : {}) });
+  let api = await start();
+  // Requests reach whichever API serves now; a stopped one answers 503 (Realtime) or 500 (REST).
+  const route = (prefix: string) => ({
+    prefix,
+    handle: (req: Request) => {
+      const r = api.routes.find((x) => x.prefix === prefix);
+      if (!r) throw new Error(`no route ${prefix}`);
+      return r.handle(req);
+    },
+  });
+  const gateway = startGateway([], 0, [route("/rest/v1/"), route("/realtime/v1/")]);
+  return {
+    url: gateway.url,
+    current: () => api,
+    restart: async (between, jwtSecret) => {
+      const secret = jwtSecret ?? api.keys.jwtSecret;
+      await api.stop();
+      await between?.();
+      api = await start(secret);
+    },
+    stop: async () => {
+      await gateway.stop();
+      await api.stop();
+    },
+  };
+}
+
 /**
  * Inserts a long 1h signal for `symbol` at `openTime` (ms; on the hour grid) with stop 95.25 and
  * targets 110/115/120.75, entry 100.5 unless given (between the stop and the first target), and
