@@ -378,7 +378,7 @@ Deno.test("watch refuses bad options and keys that cannot read signals in one li
   }
 });
 
-Deno.test("the README's subscriber example runs as written: the newest signals, then live ones", async () => {
+Deno.test("the README's subscriber example runs as written: refused rows as errors, then the newest signals and live ones", async () => {
   const root = new URL("../../", import.meta.url).pathname;
   const readme = await Deno.readTextFile(`${root}README.md`);
   const start = readme.indexOf(
@@ -392,47 +392,75 @@ Deno.test("the README's subscriber example runs as written: the newest signals, 
   await Deno.mkdir(`${root}.test-results`, { recursive: true });
   const file = `${root}.test-results/readme_subscriber_${crypto.randomUUID()}.ts`;
   await Deno.writeTextFile(file, code);
-  let child: Deno.ChildProcess | null = null;
+  const children: Deno.ChildProcess[] = [];
+  /** Runs the example as its user would, with the anon key; its output as it comes. */
+  const runExample = () => {
+    const child = new Deno.Command(Deno.execPath(), {
+      args: ["run", "--allow-net", "--allow-env", file],
+      cwd: root,
+      env: { SUPABASE_URL: api.url, SUPABASE_ANON_KEY: api.anonKey, NO_COLOR: "1" },
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+    children.push(child);
+    const io = { out: "", err: "" };
+    (async () => {
+      for await (const c of child.stdout.pipeThrough(new TextDecoderStream())) io.out += c;
+    })();
+    (async () => {
+      for await (const c of child.stderr.pipeThrough(new TextDecoderStream())) io.err += c;
+    })();
+    return io;
+  };
   try {
     await withTestSymbol(sql, "TSTREADME", async () => {
-      // The example uses the anon key: open signals to anon for the run.
+      await insertSignal(sql, "TSTREADME", T0, "before", 101.5);
+      // Signals closed to anon (the default): the catch-up's refusal and each change's errors are
+      // printed on stderr, never a half-empty signal on stdout.
+      const closed = runExample();
+      await waitFor(
+        () => closed.err.includes("permission denied for table signals"),
+        `the catch-up's refusal (${closed.err})`,
+        30_000,
+      );
+      await sleep(500); // subscribed meanwhile (the catch-up runs on SUBSCRIBED)
+      await insertSignal(sql, "TSTREADME", T0 + H, "refused", 102);
+      await waitFor(
+        () => closed.err.includes("Error 401: Unauthorized"),
+        `the change's error (${closed.err})`,
+        15_000,
+      );
+      assert.equal(closed.out, "", "nothing on stdout");
+
+      // The example reads as anon: open signals to anon for the run.
       assert.equal((await runTask("db:configure", [...dbArgs, "--anon-signals", "on"])).code, 0);
       try {
-        await insertSignal(sql, "TSTREADME", T0, "before", 101.5);
-        child = new Deno.Command(Deno.execPath(), {
-          args: ["run", "--allow-net", "--allow-env", file],
-          cwd: root,
-          env: { SUPABASE_URL: api.url, SUPABASE_ANON_KEY: api.anonKey, NO_COLOR: "1" },
-          stdout: "piped",
-          stderr: "piped",
-        }).spawn();
-        let out = "";
-        let err = "";
-        const proc = child;
-        (async () => {
-          for await (const c of proc.stdout.pipeThrough(new TextDecoderStream())) out += c;
-        })();
-        (async () => {
-          for await (const c of proc.stderr.pipeThrough(new TextDecoderStream())) err += c;
-        })();
+        const open = runExample();
         const line = (entry: number) => `long TSTREADME 1h entry ${entry}`;
         await waitFor(
-          () => out.includes(line(101.5)),
-          `the newest signal at start (${err})`,
+          () => open.out.includes(line(102)),
+          `the newest signal at start (${open.err})`,
           30_000,
         );
-        await insertSignal(sql, "TSTREADME", T0 + H, "live", 102.5);
-        await waitFor(() => out.includes(line(102.5)), `the live signal (${err})`, 15_000);
+        await insertSignal(sql, "TSTREADME", T0 + 2 * H, "live", 102.5);
+        await waitFor(
+          () => open.out.includes(line(102.5)),
+          `the live signal (${open.err})`,
+          15_000,
+        );
         await sleep(500);
-        const ours = out.split("\n").filter((l) => l.includes("TSTREADME"));
-        assert.deepEqual(ours, [line(101.5), line(102.5)], "each once, oldest first");
+        const ours = open.out.split("\n").filter((l) => l.includes("TSTREADME"));
+        assert.deepEqual(
+          ours,
+          [line(101.5), line(102), line(102.5)],
+          "each once, oldest first",
+        );
       } finally {
         assert.equal((await runTask("db:configure", [...dbArgs, "--anon-signals", "off"])).code, 0);
       }
     });
   } finally {
-    if (child) {
-      const c = child as Deno.ChildProcess;
+    for (const c of children) {
       try {
         c.kill("SIGKILL");
       } catch { /* exited */ }
