@@ -381,12 +381,16 @@ Deno.test("/subscribe, /subscriptions and /unsubscribe keep a user's subscriptio
         timeframe: "1h",
         min_confidence: 0.75,
       });
-      await send(interaction(2, "subscribe", [str("symbol", SYMBOL)]));
+      const every = await send(interaction(2, "subscribe", [str("symbol", SYMBOL)]));
+      assert.equal(
+        every.body.data?.content,
+        "Subscribed: you will be mentioned in the cards of every TSTINTERACT signal (every timeframe).",
+      );
       const list = await send(interaction(2, "subscriptions"));
       assert.equal(list.body.data?.flags, 64);
       assert.match(
         list.body.data?.content ?? "",
-        /TSTINTERACT \(every timeframe\): every one of its signals\n• TSTINTERACT 1h: signals with a ≥ 75% chance of reaching TP1/,
+        /TSTINTERACT \(every timeframe\): every signal\n• TSTINTERACT 1h: signals with a ≥ 75% chance of reaching TP1/,
       );
       const refusals: [Opt[], RegExp][] = [
         [

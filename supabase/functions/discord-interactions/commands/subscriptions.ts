@@ -32,9 +32,13 @@ export async function subscribeCommand(
   const min = typeof values.min_confidence === "number" ? values.min_confidence : null;
   const sub = await subscribe(deps.sql, userId, symbol, interval, min).catch(refusal);
   return ephemeral(
-    `Subscribed: you will be mentioned in the cards of ${sub.symbol} ${
-      sub.interval ?? "(every timeframe)"
-    } ${threshold(sub.minConfidence, "signals")}.`,
+    `Subscribed: you will be mentioned in the cards of ${
+      sub.minConfidence > 0
+        ? `${sub.symbol} ${sub.interval ?? "(every timeframe)"} ${threshold(sub.minConfidence)}`
+        : `every ${sub.symbol} ${
+          sub.interval ? `${sub.interval} signal` : "signal (every timeframe)"
+        }`
+    }.`,
   );
 }
 
@@ -63,16 +67,14 @@ export async function subscriptionsCommand(deps: Deps, userId: string): Promise<
     `Your subscriptions:\n${
       subs.map((s) =>
         `• ${s.symbol} ${s.interval ?? "(every timeframe)"}: ${
-          threshold(s.minConfidence, "signals")
+          s.minConfidence > 0 ? threshold(s.minConfidence) : "every signal"
         }`
       ).join("\n")
     }`,
   );
 }
 
-/** `every signal`, or `signals with a ≥ 45% chance of reaching TP1` (confidence is that chance). */
-function threshold(min: number, noun: string): string {
-  return min > 0
-    ? `${noun} with a ≥ ${formatShare(min)} chance of reaching TP1`
-    : `every one of its ${noun}`;
+/** `signals with a ≥ 45% chance of reaching TP1` (confidence is that chance; `min` > 0). */
+function threshold(min: number): string {
+  return `signals with a ≥ ${formatShare(min)} chance of reaching TP1`;
 }
