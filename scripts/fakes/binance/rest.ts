@@ -64,6 +64,13 @@ export class FakeRest {
   timeOffsetMs = 0;
   /** Weight budget per window. */
   weightLimit = 6000;
+  /**
+   * Late closes: klines answers show the market as it was this many virtual ms ago (`/api/v3/time`
+   * still tells the current time), so right after a close the newest row is the candle that just
+   * closed, served as it was while open, and the next candle is missing. Binance's REST view has
+   * been reported to lag its clock by seconds around a close (ccxt/node-binance-api#585). Default 0.
+   */
+  closeLagMs = 0;
 
   readonly #series = new Map<string, ReplaySeries>();
   readonly #symbols = new Set<string>();
@@ -222,7 +229,7 @@ export class FakeRest {
       return this.#json(400, { code: -1130, msg: "Data sent for parameter 'limit' is not valid." });
     }
     const rows = this.#series.get(`${symbol}|${interval}`)?.rows ?? [];
-    const now = this.#clock.now();
+    const now = this.#clock.now() - this.closeLagMs; // the market as klines answers show it
     const visible = upperBound(rows, now); // rows that have opened by now
     const start = ints.startTime === undefined ? undefined : paramTime(ints.startTime);
     const end = ints.endTime === undefined ? undefined : paramTime(ints.endTime);

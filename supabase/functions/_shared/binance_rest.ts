@@ -167,6 +167,14 @@ export interface ClosedKlinesQuery {
   endTime?: number;
   /** The server time (ms) to judge closedness by; default: asked with `GET /api/v3/time` first. */
   serverTime?: number;
+  /**
+   * Hold back the newest closed candle while Binance's answer ends with it, i.e. while Binance does
+   * not yet serve the candle after it (the one now open), until the server time is this many ms past
+   * its close. Around a close Binance's REST view can lag its clock by seconds (the newest row is
+   * then the candle as it was while still open); a candle with no successor for this long is final
+   * (trading stopped: an outage, a delisting). Only without `endTime`. Default: not held back.
+   */
+  holdUnconfirmedMs?: number;
   signal?: AbortSignal;
 }
 
@@ -277,10 +285,13 @@ export class BinanceRest {
    * Every CLOSED candle of a series from `startTime` (inclusive) up to `endTime` or the newest
    * closed one, in pages of at most 1,000 rows, oldest first. Closed means close time < the server
    * time read once before the first page (`GET /api/v3/time`), so a candle still open is never
-   * returned, whatever the local clock says. Raises {@link BinanceError}.
+   * returned, whatever the local clock says. With `holdUnconfirmedMs`, a closed candle Binance has
+   * not yet followed with the next one is held back (see {@link ClosedKlinesQuery}). Raises
+   * {@link BinanceError}.
    */
   async *closedKlines(q: ClosedKlinesQuery): AsyncGenerator<KlineRow[], void, void> {
     const cutoff = q.serverTime ?? await this.serverTime(q.signal);
+    const hold = q.endTime === undefined ? q.holdUnconfirmedMs : undefined;
     let from = q.startTime;
     for (;;) {
       const page = await this.klines({
@@ -292,6 +303,11 @@ export class BinanceRest {
       }, q.signal);
       let n = 0;
       while (n < page.length && page[n][6] < cutoff) n++;
+      // The answer ends with a closed candle: Binance does not serve its successor yet.
+      if (
+        hold !== undefined && n > 0 && n === page.length && page.length < KLINES_MAX_LIMIT &&
+        page[n - 1][6] + 1 + hold > cutoff
+      ) n--;
       if (n > 0) yield n === page.length ? page : page.slice(0, n);
       if (page.length < KLINES_MAX_LIMIT || n < page.length) return;
       from = page[page.length - 1][0] + 1;

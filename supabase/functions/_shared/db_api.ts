@@ -134,6 +134,66 @@ export async function relayHeartbeat(sql: Sql, hb: RelayHeartbeat): Promise<void
   }::text::jsonb)`;
 }
 
+/** `btcusdt@kline_1h`: Binance's stream name of a series (how relays and pollers list what they follow). */
+export function streamName(k: SeriesKey): string {
+  return `${k.symbol.toLowerCase()}@kline_${k.interval}`;
+}
+
+/**
+ * One run of the `ingest` poller, as {@link ingestReport} records it (snake_case: stored as JSON).
+ * Counts are whole numbers; times in ms.
+ */
+export interface IngestRunReport {
+  /** Why the run happened (the wake-up's reason, e.g. `poll`). */
+  reason: string;
+  /** Stream names of the tracked series (`btcusdt@kline_1h`). */
+  series: string[];
+  /** True when Binance answered at least once in this run. */
+  binance_answered: boolean;
+  /** Binance's time the run judged closedness by, and the close instant it waited for (ms). */
+  server_time: number | null;
+  close_instant: number | null;
+  delay_ms: number;
+  waited_ms: number;
+  /** Series with a closed candle not yet stored (by Binance's clock), and those fetched without error. */
+  due: number;
+  fetched_series: number;
+  /** Candles fetched, and what the one ingest_candles statement did with them. */
+  fetched: number;
+  inserted: number;
+  updated: number;
+  unchanged: number;
+  /** Due series whose newest closed candle Binance did not yet confirm (no successor): next run. */
+  held_back: number;
+  /** Due series with more pages than one run fetches: next run. */
+  behind: number;
+  /** REST requests sent (retries included) and their request weight. */
+  rest_calls: number;
+  weight: number;
+  /** Waits by kind: rate_limit (429/418 Retry-After), retry (5xx, network), weight (budget). */
+  waits: Record<string, number>;
+  /** Failures by kind: region (451), rate-limit, unavailable, request, response, data, database, timeout. */
+  errors: Record<string, number>;
+  last_error: string | null;
+  /** Binance refused the function's location (HTTP 451) in this run. */
+  region_refused: boolean;
+  /** A Retry-After longer than a run waits ended (ms): the job does not wake the poller before then. */
+  retry_after_until: number | null;
+  /** Wall time of the run (ms). */
+  ms: number;
+}
+
+/**
+ * `api.ingest_report`: records one poller run in `relay_status` row `ingest` (figures and errors
+ * accumulated, the last run kept whole); returns the number of runs recorded so far.
+ */
+export async function ingestReport(sql: Sql, report: IngestRunReport): Promise<number> {
+  const [r] = await sql<{ runs: string }[]>`select api.ingest_report(${
+    JSON.stringify(report)
+  }::text::jsonb) as runs`;
+  return Number(r.runs);
+}
+
 /** A request for one page of a series to analyse (see {@link loadSeries}). */
 export interface LoadRequest extends SeriesKey {
   /** Continue after this open time (ms); -1 = from the first stored candle; omitted = after the stored state. */
@@ -595,12 +655,23 @@ export interface StatusFigures {
     lastRunAt: number | null;
   };
   openGaps: number;
+  /** Where candles come from: relay (the relay process), poll (the ingest function) or both. */
+  ingestMode: "relay" | "poll" | "both";
+  /** Relays (kind stream) and the ingest poller (kind poll, relay id `ingest`). */
   relays: {
     relayId: string;
+    kind: "stream" | "poll";
     heartbeatAgeS: number;
     streams: number;
     lastMessageAt: number | null;
+    /** Failures by kind since the relay started (the poller: since its row was made). */
+    errors: Record<string, number>;
+    lastError: string | null;
+    /** Binance refused this feed's location with HTTP 451. */
+    regionRefused: boolean;
   }[];
+  /** A feed that reported in the last hour was refused by Binance with HTTP 451. */
+  binanceRegionRefused: boolean;
   databaseBytes: number;
 }
 
@@ -646,12 +717,20 @@ export async function statusFigures(sql: Sql): Promise<StatusFigures> {
       lastRunAt: isoMs(d.last_run_at),
     },
     openGaps: Number(s.open_gaps ?? 0),
+    ingestMode: s.ingest_mode === "poll" || s.ingest_mode === "both" ? s.ingest_mode : "relay",
     relays: ((s.relays ?? []) as Record<string, unknown>[]).map((r) => ({
       relayId: String(r.relay_id),
+      kind: r.kind === "poll" ? "poll" as const : "stream" as const,
       heartbeatAgeS: Number(r.heartbeat_age_s ?? 0),
       streams: Number(r.streams ?? 0),
       lastMessageAt: isoMs(r.last_message_at),
+      errors: Object.fromEntries(
+        Object.entries((r.errors ?? {}) as Record<string, unknown>).map(([k, v]) => [k, Number(v)]),
+      ),
+      lastError: typeof r.last_error === "string" ? r.last_error : null,
+      regionRefused: r.region_refused === true,
     })),
+    binanceRegionRefused: s.binance_region_refused === true,
     databaseBytes: Number(s.database_bytes ?? 0),
   };
 }

@@ -38,8 +38,13 @@ export const FunctionEnvSchema = z.object({
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
   /** Port to listen on when served locally (Supabase ignores it; unset there). */
   PORT: intFrom(0, 65535).optional(),
-  /** Binance REST base URL for backfills (default https://data-api.binance.vision, market data only). */
+  /**
+   * Binance REST base URL of `backfill` and `ingest` (default https://data-api.binance.vision, market
+   * data only; also https://api.binance.com, or a local server such as the fake Binance).
+   */
   BINANCE_REST_URL: z.string().url().default("https://data-api.binance.vision"),
+  /** Candles `ingest` fetches for a tracked series with none stored (1–1,000, default 1,000). */
+  INGEST_INITIAL_CANDLES: intFrom(1, 1000).default(1000),
   /**
    * Discord bot token (Developer Portal → your application → Bot → Reset Token). With
    * DISCORD_CHANNEL_ID, discord-notify posts as the bot (nonce-deduplicated, replies, edits).

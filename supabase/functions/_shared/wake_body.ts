@@ -57,3 +57,13 @@ export const NotifyWakeSchema = z.object({
   reason: z.string().min(1).max(40),
   outbox_ids: z.array(z.number().int().positive()).max(2000).optional(),
 });
+
+/**
+ * The body that wakes `ingest`: `{reason, delay_ms?}` (reason `poll` from the wyckoff-ingest job;
+ * delay_ms: how long after the close instant, by Binance's clock, to ask for the candles; setting
+ * poll_delay_ms, 0–30,000).
+ */
+export const IngestWakeSchema = z.object({
+  reason: z.string().min(1).max(40),
+  delay_ms: z.number().int().min(0).max(30_000).optional(),
+});

@@ -1,5 +1,6 @@
 /**
- * `/status`: is the pipeline alive? The relay's heartbeat age and streams, the last candle and
+ * `/status`: is the pipeline alive? The relay's heartbeat age and streams, the ingest poller's last
+ * run (zero-server mode), errors of both, and a refusal by Binance (HTTP 451) with its fix, the last candle and
  * analysis of each tracked series, signals today and in 24 h, the Discord messages pending, retrying
  * and given up, whether Discord sending runs or was stopped by a 401/403 (and why), and the
  * database's warnings about the deployment (`api.status_warnings()`: sign-ups that look open,
@@ -25,6 +26,14 @@ function ago(t: number | null, now: number): string {
   return t === null ? "never" : `${age(now - t)} ago`;
 }
 
+/** `; errors: region 3, unavailable 1 (last: …)` for a feed with errors, else empty. */
+function errorsLine(r: StatusFigures["relays"][number]): string {
+  const counts = Object.entries(r.errors).filter(([, n]) => n > 0);
+  if (!counts.length) return "";
+  const last = r.lastError ? ` (last: ${r.lastError.slice(0, 200)})` : "";
+  return `; errors: ${counts.map(([k, n]) => `${k} ${n}`).join(", ")}${last}`;
+}
+
 /** The /status embed for `f` at `now` (ms), with the deployment's `warnings` (open sign-ups, bad settings). */
 export function statusEmbed(
   f: StatusFigures,
@@ -39,13 +48,24 @@ export function statusEmbed(
     : d.mode === "unconfigured"
     ? "not configured: messages stay queued (set DISCORD_BOT_TOKEN + DISCORD_CHANNEL_ID or DISCORD_WEBHOOK_URL)"
     : `sending (${d.mode} mode), last post ${ago(d.lastSentAt, now)}`;
-  const relays = f.relays.length
-    ? f.relays.map((r) =>
+  const streamed = f.relays.filter((r) => r.kind === "stream");
+  const polled = f.relays.filter((r) => r.kind === "poll");
+  const relays = streamed.length
+    ? streamed.map((r) =>
       `${r.relayId}: heartbeat ${
         age(r.heartbeatAgeS * 1000)
-      } ago, ${r.streams} streams, last message ${ago(r.lastMessageAt, now)}`
+      } ago, ${r.streams} streams, last message ${ago(r.lastMessageAt, now)}${errorsLine(r)}`
     ).join("\n")
+    : f.ingestMode === "poll"
+    ? "none: ingest mode poll (the ingest function polls Binance)"
     : "no relay heartbeat (zero-server mode, or the relay is down)";
+  const poller = polled.length
+    ? polled.map((r) =>
+      `last run ${age(r.heartbeatAgeS * 1000)} ago, ${r.streams} series, Binance last answered ${
+        ago(r.lastMessageAt, now)
+      }${errorsLine(r)}`
+    ).join("\n")
+    : "no run yet (the ingest job runs every minute a tracked series has a closed candle)";
   const series = f.series.length
     ? f.series.map((s) => {
       const behind = s.lastCandle !== null &&
@@ -55,8 +75,19 @@ export function statusEmbed(
       }${behind ? ", analysis behind" : ""}`;
     }).join("\n")
     : "no tracked series";
-  const fields: EmbedField[] = [
-    { name: "Relay", value: relays },
+  const fields: EmbedField[] = [];
+  if (f.binanceRegionRefused) {
+    fields.push({
+      name: "⛔ Binance refuses this location (HTTP 451)",
+      value:
+        "Binance answers requests from restricted locations (US addresses among them) with 451, so no candles arrive. Pin the functions to a region Binance serves: `deno task db:configure --functions-region eu-central-1`; run a relay on a host outside the US.",
+    });
+  }
+  fields.push({ name: "Relay", value: relays });
+  if (f.ingestMode !== "relay" || polled.length) {
+    fields.push({ name: `Ingest (mode ${f.ingestMode})`, value: poller });
+  }
+  fields.push(
     { name: "Series", value: series },
     {
       name: "Signals",
@@ -70,7 +101,7 @@ export function statusEmbed(
       inline: true,
     },
     { name: "Discord sending", value: sending },
-  ];
+  );
   if (f.lastRefusal) {
     fields.push({
       name: "Last refusal",
