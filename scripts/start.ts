@@ -16,20 +16,30 @@ import {
   BINANCE_PING_URL,
   binanceReachable,
   type Feed,
+  type IngestMode,
   startLiveFeed,
+  startPollReplayFeed,
+  startReplayFake,
   startReplayFeed,
   trackReplayedSeries,
   waitCaughtUp,
 } from "./stack/feed.ts";
 import { joinReplayFiles } from "./stack/replay_files.ts";
+import type { ReplayCron } from "./stack/replay_cron.ts";
 import { type Stack, startStack } from "./stack/stack.ts";
 import { discordFunctionEnv } from "./stack/discord_env.ts";
 import { waitOutboxDrained } from "./stack/discord_outbox.ts";
-import { seriesHeads, type SeriesKey } from "../supabase/functions/_shared/db_api.ts";
+import type { Relay } from "./relay/relay.ts";
+import {
+  seriesHeads,
+  type SeriesKey,
+  trackedSeries,
+} from "../supabase/functions/_shared/db_api.ts";
 import type postgres from "postgres";
-import type { ReplaySpeed } from "./fakes/binance.ts";
+import type { FakeBinance, ReplaySpeed } from "./fakes/binance.ts";
 
 const HELP = `usage: deno task start [--replay FILE...] [--speed N|max] [--exit-when-done] [--json]
+                       [--ingest relay|poll|both] [--poll-delay MS]
                        [--db-url URL] [--port N] [--live] [--verbose]
 Runs the whole bot on this machine: Postgres with the migrations, every Edge Function bundle at
 http://127.0.0.1:54321/functions/v1/<name>, the pg_net dispatcher, the scheduled jobs, and the relay.
@@ -41,6 +51,13 @@ formats. Each signal is printed as it is stored. Ctrl-C stops everything.
   --speed N|max      replay speed: N × real time, or as fast as the pipeline goes (default max)
   --exit-when-done   stop once every replayed candle is stored and analysed
   --json             one JSON object per signal on stdout (the fields of deno task signals --json)
+  --ingest MODE      where candles come from (setting ingest_mode): relay (default: the relay
+                     streams them), poll (no relay: the ingest function polls Binance REST at each
+                     close, woken by the ingest job; in a replay the job runs at each close instant of
+                     the replay's clock), both (the relay, and the job as a safety net)
+  --poll-delay MS    setting poll_delay_ms: how long after a close the ingest function asks for it
+                     (default: 0 in a replay, whose fake Binance has a closed candle at once; live, the
+                     database's setting, 2000 when unset)
   --db-url URL       use this database (migrations and seed applied if missing) instead of a
                      throwaway one; env SUPABASE_DB_URL is NOT read implicitly
   --port N           port of the local API (default 54321, Supabase's)
@@ -63,6 +80,34 @@ function parseSpeed(v: string | undefined): ReplaySpeed {
     throw new UsageError(`--speed: expected a positive number or max, got ${v}`);
   }
   return n;
+}
+
+function parseIngest(v: string | undefined): IngestMode {
+  if (v === undefined) return "relay";
+  if (v !== "relay" && v !== "poll" && v !== "both") {
+    throw new UsageError(`--ingest: expected relay, poll or both, got ${v}`);
+  }
+  return v;
+}
+
+function parsePollDelay(v: string | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  if (!/^\d+$/.test(v) || Number(v) > 30_000) {
+    throw new UsageError(`--poll-delay: expected 0..30000 (ms), got ${v}`);
+  }
+  return Number(v);
+}
+
+/** What start runs as its data feed: a relay, a replay cron, both, or (live poll mode) neither. */
+interface Running {
+  relay: Relay | null;
+  cron: ReplayCron | null;
+  fake: FakeBinance | null;
+  /** The replayed series (empty when live). */
+  replayed: Feed["replayed"];
+  /** The series whose candles the run counts (the replayed ones, or those tracked at start). */
+  keys: SeriesKey[];
+  stop(): Promise<void>;
 }
 
 function parsePort(v: string | undefined): number {
@@ -101,9 +146,13 @@ export async function main(args: string[]): Promise<number> {
     port: { type: "string" },
     live: { type: "boolean" },
     verbose: { type: "boolean" },
+    ingest: { type: "string" },
+    "poll-delay": { type: "string" },
   });
   const speed = parseSpeed(values.speed);
   const port = parsePort(values.port);
+  const mode = parseIngest(values.ingest);
+  const pollDelay = parsePollDelay(values["poll-delay"]);
   if (positionals.length && !values.replay) {
     throw new UsageError(`unexpected argument ${positionals[0]} (replay files follow --replay)`);
   }
@@ -166,7 +215,8 @@ export async function main(args: string[]): Promise<number> {
 
   const started = performance.now();
   let stack: Stack | null = null;
-  let feed: Feed | null = null;
+  let feed: Running | null = null;
+  let fake: FakeBinance | null = null;
   let candlesBefore = 0;
   // Signals stay handled until everything is stopped: `deno task` forwards the terminal's Ctrl-C
   // (or a SIGTERM to the process group) a second time, and a repeated Ctrl-C must not kill the
@@ -186,12 +236,17 @@ export async function main(args: string[]): Promise<number> {
   const handlers = [["SIGINT", onSignal("SIGINT")], ["SIGTERM", onSignal("SIGTERM")]] as const;
   for (const [sig, fn] of handlers) Deno.addSignalListener(sig, fn);
   try {
+    // A replay's fake Binance starts first: the functions (backfill, ingest) are pointed at it.
+    if (replayed) fake = await startReplayFake(replayed, mode, speed);
     const startup = startStack({
       root,
       dbUrl,
       port,
       postLateSignals: replayed !== null,
-      functionEnv: discord.env,
+      functionEnv: { ...discord.env, ...(fake ? { BINANCE_REST_URL: fake.restUrl } : {}) },
+      ingestMode: mode,
+      pollDelayMs: pollDelay ?? (replayed ? 0 : undefined),
+      ingestOnVirtualClock: replayed !== null && mode !== "relay",
       verbose: values.verbose,
       log,
       onSignal: (s) => console.log(json ? previewJson(s) : `${formatPreview(s)}\n`),
@@ -214,41 +269,52 @@ export async function main(args: string[]): Promise<number> {
       log({ level: "info", msg: `database (throwaway) at ${stack.dbUrl}`, progress: true });
     }
     log({ level: "info", msg: discord.describe, progress: true });
-    if (replayed) {
-      await trackReplayedSeries(
-        stack.sql,
-        replayed.map((s) => ({ symbol: s.symbol, interval: s.interval as never })),
-        !values["db-url"],
-      );
-    }
-    if (replayed) {
-      candlesBefore = await countCandles(
-        stack.sql,
-        replayed.map((s) => ({ symbol: s.symbol, interval: s.interval as never })),
-      );
-      feed = await startReplayFeed(stack.sql, replayed, speed, log);
+    if (replayed && fake) {
+      const keys = replayed.map((s) => ({ symbol: s.symbol, interval: s.interval as never }));
+      await trackReplayedSeries(stack.sql, keys, !values["db-url"]);
+      candlesBefore = await countCandles(stack.sql, keys);
+      const given = fake;
+      fake = null; // the feed closes it from now on
+      feed = mode === "relay"
+        ? { ...await startReplayFeed(stack.sql, replayed, speed, log, {}, given), cron: null, keys }
+        : { ...await startPollReplayFeed(stack.sql, given, replayed, mode, speed, log), keys };
       log({
         level: "info",
         msg: `replaying ${replayed.length} series (${
           replayed.reduce((n, s) => n + s.rows.length, 0)
-        } candles) at ${speed === "max" ? "max speed" : `${speed}×`}`,
+        } candles) at ${speed === "max" ? "max speed" : `${speed}×`}, ingest ${mode}`,
         progress: true,
       });
     } else {
-      feed = await startLiveFeed(stack.sql, log);
-      log({
-        level: "info",
-        msg: `streaming live Binance: ${feed.relay.series.length} series`,
-        progress: true,
-      });
+      const keys = await trackedSeries(stack.sql);
+      candlesBefore = await countCandles(stack.sql, keys);
+      if (mode === "poll") {
+        feed = { relay: null, cron: null, fake: null, replayed: [], keys, stop: async () => {} };
+        log({
+          level: "info",
+          msg:
+            `polling live Binance: the ingest job wakes the ingest function at each close (${keys.length} series)`,
+          progress: true,
+        });
+      } else {
+        feed = { ...await startLiveFeed(stack.sql, log), cron: null, keys };
+        log({
+          level: "info",
+          msg: `streaming live Binance: ${feed.relay?.series.length ?? 0} series${
+            mode === "both" ? ", the ingest job polling as a safety net" : ""
+          }`,
+          progress: true,
+        });
+      }
     }
+    const running = feed;
     const last = { msg: "", at: 0 };
-    const ticker = setInterval(() => progress(stack!, feed!, candlesBefore, last, log), 5000);
+    const ticker = setInterval(() => progress(stack!, running, candlesBefore, last, log), 5000);
     try {
       const reason = await Promise.race([
         stopRequested.promise,
         exitWhenDone
-          ? untilDone(stack, feed, discord.mode !== "previews")
+          ? untilDone(stack, running, discord.mode !== "previews")
           : new Promise<string>(() => {}),
       ]);
       log({
@@ -267,17 +333,17 @@ export async function main(args: string[]): Promise<number> {
   } finally {
     requested ??= "done";
     const ran = feed !== null;
-    const series = feed?.replayed.length || feed?.relay.series.length || 0;
+    const series = feed?.keys.length ?? 0;
     await feed?.stop().catch((e) =>
-      log({ level: "warn", msg: "relay stop failed", error: String(e) })
+      log({ level: "warn", msg: "feed stop failed", error: String(e) })
     );
-    // Replays count in the database (the relay's own figure moves only as whole statements commit).
-    const candles = !ran
-      ? 0
-      : stack && feed?.replayed.length
-      ? await countCandles(stack.sql, feed.replayed.map((r) => r.key))
-        .then((n) => n - candlesBefore, () => feed?.relay.stats.candlesInserted ?? 0)
-      : feed?.relay.stats.candlesInserted ?? 0;
+    await fake?.close();
+    // Counted in the database (the relay's own figure moves only as whole statements commit, and
+    // the ingest function keeps none).
+    const candles = !ran || !stack || !feed ? 0 : await countCandles(stack.sql, feed.keys).then(
+      (n) => n - candlesBefore,
+      () => feed?.relay?.stats.candlesInserted ?? 0,
+    );
     await stack?.stop();
     for (const [sig, fn] of handlers) Deno.removeSignalListener(sig, fn);
     if (ran) {
@@ -297,7 +363,7 @@ export async function main(args: string[]): Promise<number> {
  * replayed candles decide (TP/SL/expiry, the job that runs every 5 minutes), so their follow-ups are
  * queued too, and with Discord settings waits until every card and follow-up is posted.
  */
-async function untilDone(stack: Stack, feed: Feed, posting: boolean): Promise<string> {
+async function untilDone(stack: Stack, feed: Running, posting: boolean): Promise<string> {
   await waitCaughtUp(stack.sql, feed);
   await stack.sql`select api.track_outcomes()`;
   if (posting) await waitOutboxDrained(stack.sql);
@@ -319,7 +385,7 @@ async function countCandles(sql: postgres.Sql, keys: readonly SeriesKey[]): Prom
  */
 async function progress(
   stack: Stack,
-  feed: Feed,
+  feed: Running,
   before: number,
   last: { msg: string; at: number },
   log: Logger,
@@ -327,9 +393,7 @@ async function progress(
   try {
     const keys = feed.replayed.length ? feed.replayed.map((r) => r.key) : undefined;
     const heads = await seriesHeads(stack.sql, keys);
-    const candles = keys
-      ? await countCandles(stack.sql, keys) - before
-      : feed.relay.stats.candlesInserted;
+    const candles = await countCandles(stack.sql, feed.keys) - before;
     const newest = Math.max(...heads.map((h) => h.lastOpenTime ?? 0));
     const behind = heads.filter((h) =>
       h.lastOpenTime !== null && h.analyzedOpenTime !== h.lastOpenTime

@@ -1,7 +1,8 @@
 /**
  * The data feed of the local stack: the relay (scripts/relay/relay.ts) streaming from live Binance,
  * or from the local fake Binance (scripts/fakes/binance.ts) replaying kline files on a virtual clock
- * through the same WebSocket and REST wire formats.
+ * through the same WebSocket and REST wire formats; in the zero-server modes the ingest function,
+ * woken by the ingest job (on a replay's virtual clock: scripts/stack/replay_cron.ts), polls REST.
  */
 
 import type postgres from "postgres";
@@ -15,6 +16,7 @@ import {
   startFakeBinance,
 } from "../fakes/binance.ts";
 import { type Relay, type RelayOptions, startRelay } from "../relay/relay.ts";
+import { type ReplayCron, type ReplayCronOptions, startReplayCron } from "./replay_cron.ts";
 import { INTERVAL_MS } from "../../shared/candles/intervals.ts";
 import { seriesHeads, type SeriesKey } from "../../supabase/functions/_shared/db_api.ts";
 
@@ -117,7 +119,8 @@ export function replayInitialCandles(series: readonly ReplaySeries[]): number {
 
 /**
  * Starts a replay of `series` at `speed` through the fake Binance and the relay (its history
- * reaching back to every series' first row: {@link replayInitialCandles}).
+ * reaching back to every series' first row: {@link replayInitialCandles}); a new fake, or `fake`
+ * when given: the feed then closes it on stop all the same.
  */
 export async function startReplayFeed(
   sql: postgres.Sql,
@@ -125,8 +128,9 @@ export async function startReplayFeed(
   speed: ReplaySpeed,
   log: Logger,
   relayOptions: Partial<Omit<RelayOptions, "sql">> = {},
+  given?: FakeBinance,
 ): Promise<Feed> {
-  const fake = await startFakeBinance({ series: [...series], speed });
+  const fake = given ?? await startFakeBinance({ series: [...series], speed });
   // Stopping a replay early drops what the relay had not stored yet: expected, so not an error.
   let stopping = false;
   const relayLog: Logger = (e) =>
@@ -156,16 +160,106 @@ export async function startReplayFeed(
     kind: "replay",
     relay,
     fake,
-    replayed: series.map((s) => ({
-      key: { symbol: s.symbol, interval: s.interval as SeriesKey["interval"] },
-      lastOpenTime: s.rows[s.rows.length - 1][0],
-      candles: s.rows.length,
-    })),
+    replayed: replayedOf(series),
     stop: async () => {
       stopping = true;
       fake.pause();
       await relay.stop();
       await fake.close();
+    },
+  };
+}
+
+function replayedOf(series: readonly ReplaySeries[]): Feed["replayed"] {
+  return series.map((s) => ({
+    key: { symbol: s.symbol, interval: s.interval as SeriesKey["interval"] },
+    lastOpenTime: s.rows[s.rows.length - 1][0],
+    candles: s.rows.length,
+  }));
+}
+
+/** Where candles come from: the relay, the ingest function polling at each close, or both. */
+export type IngestMode = "relay" | "poll" | "both";
+
+/**
+ * The fake Binance for a replay in `mode`: in poll mode nothing streams, so the replay cron drives
+ * its clock (speed 1 while a run waits and fetches, still in between); otherwise the relay's first
+ * subscription starts it at `speed`.
+ */
+export function startReplayFake(
+  series: readonly ReplaySeries[],
+  mode: IngestMode,
+  speed: ReplaySpeed,
+): Promise<FakeBinance> {
+  return mode === "poll"
+    ? startFakeBinance({ series: [...series], speed: 1, autoStart: false })
+    : startFakeBinance({ series: [...series], speed });
+}
+
+/** A replay in poll or both mode: the replay cron runs the ingest job; in both mode the relay streams too. */
+export interface PollReplayFeed {
+  kind: "replay";
+  mode: "poll" | "both";
+  relay: Relay | null;
+  cron: ReplayCron;
+  fake: FakeBinance;
+  replayed: Feed["replayed"];
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts a poll- or both-mode replay of `series` on `fake` (from {@link startReplayFake}): the ingest
+ * job runs at each close instant of the replayed candles (scripts/stack/replay_cron.ts); in both
+ * mode the relay streams as well. The stack must have been started with that ingest mode, its
+ * functions pointed at the fake (`BINANCE_REST_URL`).
+ */
+export async function startPollReplayFeed(
+  sql: postgres.Sql,
+  fake: FakeBinance,
+  series: readonly ReplaySeries[],
+  mode: "poll" | "both",
+  speed: ReplaySpeed,
+  log: Logger,
+  opts: {
+    skip?: ReplayCronOptions["skip"];
+    beforeRun?: ReplayCronOptions["beforeRun"];
+    relayOptions?: Partial<Omit<RelayOptions, "sql">>;
+  } = {},
+): Promise<PollReplayFeed> {
+  const relayFeed = mode === "both"
+    ? await startReplayFeed(sql, series, speed, log, opts.relayOptions, fake)
+    : null;
+  const replayed = replayedOf(series);
+  const cron = startReplayCron({
+    sql,
+    fake,
+    instants: series.flatMap((s) => s.rows.map((r) => r[6] + 1)),
+    drive: mode === "poll",
+    speed,
+    skip: opts.skip,
+    beforeRun: opts.beforeRun,
+    log,
+    complete: async () => {
+      const heads = await seriesHeads(sql, replayed.map((r) => r.key));
+      return replayed.every((r) =>
+        heads.some((h) =>
+          h.symbol === r.key.symbol && h.interval === r.key.interval &&
+          h.lastOpenTime === r.lastOpenTime
+        )
+      );
+    },
+  });
+  return {
+    kind: "replay",
+    mode,
+    relay: relayFeed?.relay ?? null,
+    cron,
+    fake,
+    replayed,
+    stop: async () => {
+      await cron.stop();
+      if (relayFeed) await relayFeed.stop();
+      else await fake.close();
     },
   };
 }
@@ -196,12 +290,19 @@ export interface ExpectedSeries {
  */
 export async function waitCaughtUp(
   sql: postgres.Sql,
-  feed: { replayed: readonly ExpectedSeries[]; fake: FakeBinance | null; relay: Relay | null },
+  feed: {
+    replayed: readonly ExpectedSeries[];
+    fake: FakeBinance | null;
+    relay: Relay | null;
+    cron?: ReplayCron | null;
+  },
   opts: { sweepEveryMs?: number; timeoutMs?: number } = {},
 ): Promise<void> {
   const start = Date.now();
   const timeout = opts.timeoutMs ?? Infinity;
-  if (feed.fake) await feed.fake.finished;
+  // A replay cron driving the clock replaces the stream: the fake's schedule never plays then.
+  if (feed.cron) await feed.cron.done;
+  if (feed.fake && (!feed.cron || feed.relay)) await feed.fake.finished;
   let lastSweep = Date.now();
   for (;;) {
     const heads = await seriesHeads(sql, feed.replayed.map((r) => r.key));
@@ -210,7 +311,9 @@ export async function waitCaughtUp(
       return h?.lastOpenTime === r.lastOpenTime && h.analyzedOpenTime === r.lastOpenTime;
     });
     const [{ queued }] = await sql`select count(*)::int as queued from net.http_request_queue`;
-    if (done && queued === 0 && (feed.relay?.idle() ?? true)) return;
+    if (done && queued === 0 && (feed.relay?.idle() ?? true) && (feed.cron?.idle() ?? true)) {
+      return;
+    }
     if (Date.now() - start > timeout) {
       throw new Error(`not caught up after ${timeout} ms: ${JSON.stringify(heads)}`);
     }

@@ -35,15 +35,17 @@ export async function hasPgCron(sql: postgres.Sql): Promise<boolean> {
 }
 
 /**
- * Schedules every job of private.jobs; `everyMs` (tests) replaces each schedule with a fixed period.
- * Job SQL comes from the database's own table (written by migrations), never from a user.
+ * Schedules every job of private.jobs but those named in `except` (run elsewhere, e.g. on a
+ * replay's virtual clock); `everyMs` (tests) replaces each schedule with a fixed period. Job SQL
+ * comes from the database's own table (written by migrations), never from a user.
  */
 export async function startJobRunner(
   sql: postgres.Sql,
   log: (level: "info" | "warn", msg: string, fields?: Record<string, unknown>) => void,
   everyMs?: number,
+  except: readonly string[] = [],
 ): Promise<JobRunner> {
-  const jobs = await readJobs(sql);
+  const jobs = (await readJobs(sql)).filter((j) => !except.includes(j.name));
   const running = new Set<string>();
   const run = async (job: Job) => {
     if (running.has(job.name)) return; // the previous run is still going

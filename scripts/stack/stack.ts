@@ -25,6 +25,7 @@ import {
 import { hasPgCron, type JobRunner, startJobRunner } from "./jobs.ts";
 import type { ApiKeys } from "./jwt.ts";
 import { localApiSecret, startLocalApi } from "./local_api.ts";
+import { INGEST_JOB } from "./replay_cron.ts";
 import { applyWakeSettings, readWakeSettings, restoreWakeSettings } from "./wake_settings.ts";
 
 /** Settings of {@link startStack}. */
@@ -43,6 +44,19 @@ export interface StackOptions {
   postLateSignals?: boolean;
   /** Run every scheduled job at this fixed period instead of its cron schedule (tests). */
   jobsEveryMs?: number;
+  /**
+   * Setting ingest_mode: relay (default; no ingest job), poll or both (the wyckoff-ingest job wakes
+   * the ingest function every minute).
+   */
+  ingestMode?: "relay" | "poll" | "both";
+  /** Setting poll_delay_ms (ms after a close, by Binance's clock, before ingest asks for it). */
+  pollDelayMs?: number;
+  /**
+   * A replay: the ingest job runs on the replay's virtual clock (scripts/stack/replay_cron.ts), so
+   * neither pg_cron nor the job runner runs it on the real one (pg_cron's schedule is restored on
+   * stop).
+   */
+  ingestOnVirtualClock?: boolean;
   /** Called with each newly stored signal, in id order. */
   onSignal?: (s: StoredSignalRecord) => void;
   /** Show every repeat of a function's warning (default: once per 10 minutes, with a count). */
@@ -163,6 +177,8 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       functionsUrl: gateway.functionsUrl,
       secret: crypto.randomUUID().replaceAll("-", ""),
       postLateSignals: opts.postLateSignals ?? false,
+      ingestMode: opts.ingestMode,
+      pollDelayMs: opts.pollDelayMs,
     });
 
     const dispatcher = new NetDispatcher({
@@ -176,13 +192,19 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     stops.push(() => dispatcher.stop());
 
     let jobs: JobRunner | null = null;
+    const virtual = opts.ingestOnVirtualClock ? [INGEST_JOB] : [];
     if (await hasPgCron(sql)) {
       log({ level: "info", msg: "pg_cron runs the scheduled jobs" });
+      if (virtual.length) {
+        await sql`select cron.unschedule(jobname) from cron.job where jobname = ${INGEST_JOB}`;
+        stops.push(async () => void await sql`select private.schedule_jobs()`);
+      }
     } else {
       jobs = await startJobRunner(
         sql,
         (level, msg, fields) => log({ level, msg, ...fields }),
         opts.jobsEveryMs,
+        virtual,
       );
       const runner = jobs;
       stops.push(() => runner.stop());

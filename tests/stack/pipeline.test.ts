@@ -9,66 +9,21 @@
 
 import assert from "node:assert/strict";
 import nacl from "tweetnacl";
-import { parseRestKlines } from "../../shared/candles/rest_klines.ts";
-import { seriesFromCandles } from "../../shared/candles/series.ts";
 import type { Interval } from "../../shared/candles/intervals.ts";
-import { signalRecord } from "../../shared/signals/record.ts";
-import { analyzeSeries } from "../../shared/signals/window.ts";
 import type { ReplaySeries, ReplaySpeed } from "../../scripts/fakes/binance.ts";
 import { startFakeBinance } from "../../scripts/fakes/binance.ts";
-import { signalsAfter } from "../../scripts/lib/report/signal_preview.ts";
 import type { LogEntry } from "../../scripts/lib/cli/log.ts";
 import { startReplayFeed, trackReplayedSeries, waitCaughtUp } from "../../scripts/stack/feed.ts";
 import type { RelayStats } from "../../scripts/relay/relay.ts";
 import { type Stack, startStack } from "../../scripts/stack/stack.ts";
 import { signWake } from "../../supabase/functions/_shared/wake_auth.ts";
-import { fixtureRows } from "../support/fixtures.ts";
+import { assertEndState, fixtureReplay as series } from "../support/replay_end_state.ts";
 
 const root = new URL("../../", import.meta.url).pathname;
-
-function series(file: string, from = 0, to?: number): ReplaySeries {
-  const [symbol, interval] = file.split("-");
-  return { symbol, interval, rows: (fixtureRows(file) as never[]).slice(from, to) };
-}
 
 // The fault scenarios replay about 17 days of BTCUSDT at 15m and 1h (2,000 candles; signals included).
 const BTC15 = () => series("BTCUSDT-15m-2025W02-W07.json", 0, 1600);
 const BTC1H = () => series("BTCUSDT-1h-2025W02-W07.json", 0, 400);
-
-/** The offline CLI's signal records for a replayed series (JSON-normalised). */
-function offlineSignals(s: ReplaySeries) {
-  const candles = parseRestKlines(s.rows);
-  return analyzeSeries(seriesFromCandles(candles)).map((g) =>
-    JSON.parse(JSON.stringify(signalRecord(g, s.symbol, s.interval)))
-  );
-}
-
-/** Checks the end state: candles equal the source, signals equal the offline CLI's, nothing twice. */
-async function assertEndState(stack: Stack, replayed: readonly ReplaySeries[]): Promise<void> {
-  for (const s of replayed) {
-    const stored = await stack.sql<Record<string, number>[]>`
-      select public.epoch_ms(open_time)::float8 as "openTime", open, high, low, close, volume,
-        public.epoch_ms(close_time)::float8 as "closeTime", quote_volume as "quoteVolume",
-        trades::float8 as trades, taker_buy_base as "takerBuyBase", taker_buy_quote as "takerBuyQuote"
-      from public.candles where symbol = ${s.symbol} and timeframe = ${s.interval} order by open_time`;
-    const source = parseRestKlines(s.rows);
-    assert.equal(stored.length, source.length, `${s.symbol} ${s.interval}: candle count`);
-    assert.deepEqual(
-      stored.map((r) => ({ ...r })),
-      source,
-      `${s.symbol} ${s.interval}: candles equal the source`,
-    );
-  }
-  const live = (await signalsAfter(stack.sql, 0, 100_000)).map(({ id: _id, ...rest }) => rest);
-  const offline = replayed.flatMap(offlineSignals);
-  assert.ok(offline.length > 0, "the replay is long enough to produce signals");
-  const key = (r: { symbol: string; interval: string; openTime: number }) =>
-    `${r.symbol} ${r.interval} ${r.openTime}`;
-  assert.equal(new Set(live.map(key)).size, live.length, "no signal stored twice");
-  const byKey = (rows: { symbol: string; interval: string; openTime: number }[]) =>
-    [...rows].sort((a, b) => key(a) < key(b) ? -1 : 1);
-  assert.deepEqual(byKey(live), byKey(offline), "signals equal the offline CLI's");
-}
 
 interface Run {
   stack: Stack;

@@ -177,7 +177,7 @@ Deno.test("bad inputs to deno task start are one line before anything starts: ov
   }
 });
 
-Deno.test("start --db-url gives the database its wake-up settings back when it stops", async () => {
+Deno.test("start --db-url gives the database its wake-up and ingest settings back when it stops", async () => {
   const admin = postgres(testDatabaseUrl(), { max: 1, onnotice: () => {} });
   const name = `start_db_url_${crypto.randomUUID().slice(0, 8)}`;
   const url = new URL(testDatabaseUrl());
@@ -203,20 +203,27 @@ Deno.test("start --db-url gives the database its wake-up settings back when it s
     try {
       const settings = async () =>
         (await db`select key, value from private.config
-          where key in ('functions_url', 'functions_secret', 'notify_late_signals') order by key`)
+          where key in ('functions_url', 'functions_secret', 'notify_late_signals', 'ingest_mode',
+            'poll_delay_ms') order by key`)
           .map((r) => `${r.key}=${r.value}`);
       assert.deepEqual(await settings(), [], "nothing of the run is left configured");
       // The user's own settings survive a run.
       await db`select private.configure_functions('https://example.supabase.co/functions/v1', 'my-own-secret-0123456789')`;
-      await db`insert into private.config (key, value) values ('notify_late_signals', 'off')`;
-      const second = await replay();
+      await db`insert into private.config (key, value) values ('notify_late_signals', 'off'),
+        ('ingest_mode', 'poll'), ('poll_delay_ms', '2500')`;
+      const second = await replay(); // in relay mode, with poll delay 0
       assert.equal(second.code, 0, second.stderr);
       assert.match(second.stderr, /summary: 0 candles stored/, "the candles were stored already");
       assert.deepEqual(await settings(), [
         "functions_secret=my-own-secret-0123456789",
         "functions_url=https://example.supabase.co/functions/v1",
+        "ingest_mode=poll",
         "notify_late_signals=off",
+        "poll_delay_ms=2500",
       ]);
+      const [{ n }] =
+        await db`select count(*)::int as n from private.jobs where name = 'wyckoff-ingest'`;
+      assert.equal(n, 1, "poll mode's ingest job is listed again");
     } finally {
       await db.end();
     }
