@@ -7,20 +7,23 @@
  *     p99 <= 250 ms); and the relay's own part (first final kline of an instant to its ingest commit);
  *   - analyze invocations per close instant with 20 series closing together (target exactly 1);
  *   - analyze cold start: a fresh bundle process to its first answered wake-up;
- *   - analyze CPU ms per call for 20 series (one new candle each, and a rebuild of 5,000 each).
+ *   - analyze CPU ms per call for 20 series (one new candle each, and a rebuild of 5,000 each);
+ *   - poll mode (no relay): close instant -> analysis committed, REST calls and request weight per
+ *     close instant for 20 series, invocations per close instant.
  *
- * Run: deno task bench pipeline (or deno run -A scripts/bench/pipeline.ts [--events N]: close instants, default 100)
+ * Run: deno task bench pipeline [--events N] [--poll-events N] [--poll-delay MS]
  */
 
 import process from "node:process";
-import type { ReplaySeries } from "../fakes/binance.ts";
+import type { FakeBinance, ReplaySeries } from "../fakes/binance.ts";
 import { startFakeBinance } from "../fakes/binance.ts";
 import { startRelay } from "../relay/relay.ts";
-import { trackReplayedSeries } from "../stack/feed.ts";
+import { startReplayFake, trackReplayedSeries } from "../stack/feed.ts";
+import { startReplayCron } from "../stack/replay_cron.ts";
 import { startFunctionProcess } from "../stack/functions.ts";
 import { type Stack, startStack } from "../stack/stack.ts";
 import { bundleAll } from "../build/bundle.ts";
-import { parseCli, repoRoot, runCli } from "../lib/cli/run_cli.ts";
+import { parseCli, repoRoot, runCli, UsageError } from "../lib/cli/run_cli.ts";
 import { positiveInt } from "../lib/cli/numbers.ts";
 import { parseAnalyzerConfig } from "../../shared/signals/config.ts";
 import { analyzeSeriesBatch } from "../../supabase/functions/analyze/run.ts";
@@ -158,6 +161,205 @@ async function latencyAndInvocations(events: number): Promise<void> {
   }
 }
 
+/**
+ * Poll mode (no relay): the ingest job at each of `events` close instants of 20 series of 15m
+ * candles, on the replay's clock (scripts/stack/replay_cron.ts), each run waiting `delayMs` (setting
+ * poll_delay_ms) by Binance's clock. Latency: the job firing at the close instant (what pg_cron does
+ * at the minute) to the analysis of the candle that closed there being committed, per series. The
+ * next instant fires once every series is analysed (closes are 15 minutes apart live). REST calls
+ * and request weight per run come from the runs' own reports.
+ */
+async function pollLatency(events: number, delayMs: number): Promise<void> {
+  const series = twentySeries();
+  const keys: SeriesKey[] = series.map((s) => ({ symbol: s.symbol, interval: "15m" }));
+  const fake = await startReplayFake(series, "poll", "max");
+  const stack: Stack = await startStack({
+    root,
+    port: 0,
+    durable: true,
+    postLateSignals: true,
+    functionEnv: { BINANCE_REST_URL: fake.restUrl },
+    ingestMode: "poll",
+    pollDelayMs: delayMs,
+    ingestOnVirtualClock: true,
+    log: (e) => {
+      if (e.level !== "info" && !/Discord is not configured/.test(e.msg)) {
+        console.error(`  ${e.level}: ${e.msg}`);
+      }
+    },
+  });
+  try {
+    await trackReplayedSeries(stack.sql, keys, true);
+    // Instant 0 is the close of candle WARMUP - 1: its run fetches the first 1,000 candles of every
+    // series (INGEST_INITIAL_CANDLES) and analyse builds them; it is not measured.
+    const rows = series[0].rows;
+    const instants = Array.from({ length: events + 1 }, (_, k) => rows[WARMUP - 1 + k][6] + 1);
+    const firedAt = new Map<number, number>();
+    const perRun: { calls: number; weight: number; ms: number }[] = [];
+    const analysedUpTo = async (open: number) => {
+      const [{ n }] = await stack.sql`select count(*)::int as n from public.analyzer_state
+        where public.epoch_ms(last_open_time) >= ${open}`;
+      return n as number;
+    };
+    const seen = new Map<string, number>();
+    let watching = true;
+    const watcher = (async () => {
+      while (watching) {
+        const got = await stack.sql<{ symbol: string; t: string }[]>`
+          select symbol, public.epoch_ms(last_open_time) as t from public.analyzer_state`;
+        const now = performance.now();
+        for (const r of got) {
+          const k = `${r.symbol} ${r.t}`;
+          if (!seen.has(k)) seen.set(k, now);
+        }
+        await new Promise((r) => setTimeout(r, 3));
+      }
+    })();
+    const cron = startReplayCron({
+      sql: stack.sql,
+      fake,
+      instants,
+      drive: true,
+      confirmLast: false,
+      runTimeoutMs: 120_000,
+      log: () => {},
+      beforeRun: async (t, i) => {
+        if (i > 0) {
+          // The previous run's figures, and its analysis finished before the next close.
+          const [r] = await stack.sql`select details -> 'last_run' as run from public.relay_status
+            where relay_id = 'ingest'`;
+          if (i > 1) {
+            perRun.push({ calls: r.run.rest_calls, weight: r.run.weight, ms: r.run.ms });
+          }
+          const deadline = performance.now() + 120_000;
+          while (await analysedUpTo(t - 2 * QUARTER) < keys.length) {
+            if (performance.now() > deadline) throw new Error("analysis did not catch up");
+            await new Promise((r) => setTimeout(r, 5));
+          }
+        }
+        if (i < instants.length) firedAt.set(t, performance.now());
+      },
+    });
+    const ingestBefore = stack.gateway.requests.get("ingest")?.total ?? 0;
+    await cron.done;
+    await waitFor(async () => await analysedUpTo(instants[events] - QUARTER) === keys.length);
+    watching = false;
+    await watcher;
+    const latencies: number[] = [];
+    for (const [k, t] of seen) {
+      const close = Number(k.split(" ")[1]) + QUARTER;
+      const fired = firedAt.get(close);
+      if (fired !== undefined && close !== instants[0]) latencies.push(t - fired);
+    }
+    const wakes = stack.gateway.requests.get("analyze")?.reasons.candles ?? 0;
+    const ingestCalls = (stack.gateway.requests.get("ingest")?.total ?? 0) - ingestBefore;
+    const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
+    console.log(
+      `poll mode (no relay), poll_delay_ms ${delayMs}: ${latencies.length} close events (${series.length} series × ${events} close instants, 15m)`,
+    );
+    console.log(
+      `  close instant (the job fires) -> analysis committed, ms: ${summary(latencies)}`,
+    );
+    console.log(
+      `  REST per close instant (${series.length} series due): calls ${
+        mean(perRun.map((r) => r.calls)).toFixed(1)
+      } (max ${Math.max(...perRun.map((r) => r.calls))}), request weight ${
+        mean(perRun.map((r) => r.weight)).toFixed(1)
+      } (max ${Math.max(...perRun.map((r) => r.weight))}) of Binance's 6,000/min; run wall ms: ${
+        summary(perRun.map((r) => r.ms))
+      }`,
+    );
+    console.log(
+      `  invocations per close instant: ingest ${
+        (ingestCalls / (events + 1)).toFixed(2)
+      }, analyze ${
+        (wakes / (events + 1)).toFixed(2)
+      } (${ingestCalls} ingest, ${wakes} analyze wake-ups by the candles trigger, ${
+        events + 1
+      } instants incl. the warm-up)`,
+    );
+    await cron.stop();
+    await delaySweep(stack, fake, series, WARMUP + events);
+  } finally {
+    await stack.stop();
+    await fake.close();
+  }
+}
+
+/**
+ * What poll delay the fake needs, and what a too-short one costs when Binance's REST view lags its
+ * clock (the fake's closeLagMs): for each (lag, delay), runs at 8 close instants from candle `from`
+ * on; a candle whose successor Binance does not serve yet is held back to the next run (a minute
+ * later live). Then every stored candle is compared with the source.
+ */
+async function delaySweep(
+  stack: Stack,
+  fake: FakeBinance,
+  series: ReplaySeries[],
+  from: number,
+): Promise<void> {
+  const rows = series[0].rows;
+  const cases = [[0, 0], [1500, 0], [1500, 1000], [1500, 2000]] as const;
+  const figures = async () => {
+    const [r] = await stack.sql`select (details ->> 'held_back')::int as held,
+      (details ->> 'runs')::int as runs from public.relay_status where relay_id = 'ingest'`;
+    return { held: r.held as number, runs: r.runs as number };
+  };
+  console.log(
+    "  poll delay on the fake (8 close instants of 20 series per case; held back = runs × series that had to wait for the next run):",
+  );
+  let next = from;
+  for (const [lag, delay] of [...cases, [0, 0] as const]) {
+    await stack.sql`update private.config set value = ${String(delay)} where key = 'poll_delay_ms'`;
+    fake.rest.closeLagMs = lag;
+    const n = lag === 0 && delay === 0 && next > from ? 1 : 8; // the last: one run to store what waited
+    const before = await figures();
+    const cron = startReplayCron({
+      sql: stack.sql,
+      fake,
+      instants: Array.from({ length: n }, (_, k) => rows[next + k][6] + 1),
+      drive: true,
+      confirmLast: false,
+      runTimeoutMs: 120_000,
+      log: () => {},
+    });
+    await cron.done;
+    next += n;
+    const after = await figures();
+    if (n === 8) {
+      console.log(
+        `    REST lag ${lag} ms, poll_delay_ms ${delay}: held back ${after.held - before.held} of ${
+          (after.runs - before.runs) * series.length
+        }`,
+      );
+    }
+  }
+  const first = rows[from - 1][0];
+  const last = rows[next - 1][0];
+  let differ = 0;
+  for (const s of series) {
+    const source = parseRestKlines(s.rows).filter((c) => c.openTime >= first && c.openTime <= last);
+    const got = await stack.sql<{ v: number }[]>`select volume::float8 as v from public.candles
+      where symbol = ${s.symbol} and timeframe = '15m'
+        and open_time between 'epoch'::timestamptz + ${first} * interval '1 ms'
+        and 'epoch'::timestamptz + ${last} * interval '1 ms' order by open_time`;
+    if (got.length !== source.length || got.some((r, i) => r.v !== source[i].volume)) differ++;
+  }
+  console.log(
+    `    stored candles equal the source in every case: ${
+      differ === 0 ? "yes" : `NO (${differ} series differ)`
+    }`,
+  );
+}
+
+async function waitFor(cond: () => Promise<boolean>, timeoutMs = 120_000): Promise<void> {
+  const end = performance.now() + timeoutMs;
+  while (!(await cond())) {
+    if (performance.now() > end) throw new Error("timed out");
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
 async function coldStartAndCpu(stack: Stack): Promise<void> {
   // A year of real 1h candles (BTCUSDT 2024) under 20 symbols.
   const year = parseRestKlines(
@@ -240,12 +442,30 @@ async function coldStartAndCpu(stack: Stack): Promise<void> {
 }
 
 export async function main(args: string[]): Promise<void> {
-  const { values } = parseCli(args, "usage: deno task bench pipeline [--events N]", {
-    events: { type: "string" },
-  });
+  const { values } = parseCli(
+    args,
+    `usage: deno task bench pipeline [--events N] [--poll-events N] [--poll-delay MS]
+  --events N       close instants of the relay measurement (default 100)
+  --poll-events N  close instants of the poll-mode measurement (default 40)
+  --poll-delay MS  poll_delay_ms of the poll-mode measurement (default 2000, the setting's default;
+                   each instant then takes at least that long)`,
+    {
+      events: { type: "string" },
+      "poll-events": { type: "string" },
+      "poll-delay": { type: "string" },
+    },
+  );
   const events = values.events ? positiveInt("events", values.events) : 100;
+  const pollEvents = values["poll-events"] ? positiveInt("poll-events", values["poll-events"]) : 40;
+  const pollDelay = values["poll-delay"] === undefined ? 2000 : Number(values["poll-delay"]);
+  if (!/^\d+$/.test(values["poll-delay"] ?? "0") || pollDelay > 30_000) {
+    throw new UsageError(`--poll-delay: expected 0..30000 (ms), got ${values["poll-delay"]}`);
+  }
   console.log(`load average (1/5/15 min): ${load()} on ${navigator.hardwareConcurrency} cores`);
   await latencyAndInvocations(events);
+  console.log(`load average: ${load()}`);
+  await pollLatency(pollEvents, pollDelay);
+  console.log(`load average: ${load()}`);
   const stack = await startStack({ root, port: 0, durable: true, log: () => {} });
   try {
     await coldStartAndCpu(stack);
