@@ -5,7 +5,8 @@
  * else in private.config. Optionally opens/closes signals to anon.
  *
  * Usage: `deno task db:configure [--db-url URL] --functions-url URL --secret S [--anon-signals on|off]
- * [--json]`; URL defaults to env SUPABASE_DB_URL (alias DATABASE_URL), the secret to env WAKE_SECRET.
+ * [--functions-region R] [--ingest-mode relay|poll|both] [--poll-delay MS] [--json]`; URL defaults to
+ * env SUPABASE_DB_URL (alias DATABASE_URL), the secret to env WAKE_SECRET.
  */
 
 import {
@@ -20,9 +21,11 @@ import { processEnv } from "../../supabase/functions/_shared/env.ts";
 
 const HELP =
   `usage: deno task db:configure [--db-url URL] [--functions-url URL --secret S] [--anon-signals on|off]
-                              [--analyzer-config FILE|default] [--functions-region R|none] [--json]
+                              [--analyzer-config FILE|default] [--functions-region R|none]
+                              [--ingest-mode relay|poll|both] [--poll-delay MS] [--json]
 Sets where the database's wake-ups go (Vault on Supabase, else private.config), opens or closes read
-access to signals for anon, and/or sets the analyzer settings the analyze function uses.
+access to signals for anon, and/or sets the analyzer settings the analyze function uses, the region
+the functions run in, and where candles come from (relay, or the zero-server ingest poll).
 ${DB_URL_HELP}
   --functions-url URL   Edge Functions base URL, e.g. https://<ref>.supabase.co/functions/v1
   --secret S            shared wake-up secret, at least 16 characters (default: env WAKE_SECRET)
@@ -31,6 +34,10 @@ ${DB_URL_HELP}
                         eu-central-1; header x-region), or \`none\`: Binance refuses US addresses (451)
   --analyzer-config F   analyzer settings (a JSON file, as for \`deno task signals --config\`), checked
                         before storing; every series is then re-analysed with them; \`default\` = defaults
+  --ingest-mode M       where candles come from: relay (the relay process), poll (zero-server: the
+                        ingest function polls Binance REST at each close, woken by pg_cron) or both
+  --poll-delay MS       how long after a close (Binance's clock) the ingest function asks for it
+                        (0-30000, default 2000)
   --json                print one JSON object instead of text`;
 
 /** Calls private.configure_functions; returns where the settings were stored ("vault" or "private.config"). */
@@ -62,8 +69,18 @@ export async function main(args: string[]): Promise<void> {
     "anon-signals": { type: "string" },
     "analyzer-config": { type: "string" },
     "functions-region": { type: "string" },
+    "ingest-mode": { type: "string" },
+    "poll-delay": { type: "string" },
     json: { type: "boolean" },
   });
+  const ingestMode = values["ingest-mode"];
+  if (ingestMode !== undefined && !["relay", "poll", "both"].includes(ingestMode)) {
+    throw new UsageError(`--ingest-mode: expected relay, poll or both, got ${ingestMode}`);
+  }
+  const pollDelay = values["poll-delay"];
+  if (pollDelay !== undefined && (!/^\d{1,5}$/.test(pollDelay) || Number(pollDelay) > 30_000)) {
+    throw new UsageError(`--poll-delay: expected 0 to 30000 (ms), got ${pollDelay}`);
+  }
   const functionsUrl = values["functions-url"];
   const anon = values["anon-signals"];
   const analyzerFile = values["analyzer-config"];
@@ -82,10 +99,10 @@ export async function main(args: string[]): Promise<void> {
   }
   if (
     functionsUrl === undefined && anon === undefined && analyzerFile === undefined &&
-    region === undefined
+    region === undefined && ingestMode === undefined && pollDelay === undefined
   ) {
     throw new UsageError(
-      "nothing to do: pass --functions-url URL --secret S, --anon-signals on|off and/or --analyzer-config FILE (see --help)",
+      "nothing to do: pass --functions-url URL --secret S, --anon-signals on|off, --analyzer-config FILE, --functions-region R, --ingest-mode M and/or --poll-delay MS (see --help)",
     );
   }
   const analyzerSettings = analyzerFile === undefined
@@ -108,6 +125,8 @@ export async function main(args: string[]): Promise<void> {
     anonSignals?: boolean;
     analyzerConfig?: unknown;
     functionsRegion?: string | null;
+    ingestMode?: string;
+    pollDelayMs?: number;
   } = {};
   if (functionsUrl !== undefined && secret !== undefined) {
     result.stored = await configureFunctions(url, functionsUrl, secret);
@@ -118,6 +137,14 @@ export async function main(args: string[]): Promise<void> {
   }
   if (region !== undefined) {
     result.functionsRegion = await setFunctionsRegion(url, region === "none" ? null : region);
+  }
+  if (ingestMode !== undefined) {
+    await setSetting(url, "ingest_mode", ingestMode);
+    result.ingestMode = ingestMode;
+  }
+  if (pollDelay !== undefined) {
+    await setSetting(url, "poll_delay_ms", String(Number(pollDelay)));
+    result.pollDelayMs = Number(pollDelay);
   }
   if (values.json) {
     console.log(JSON.stringify(result));
@@ -135,6 +162,18 @@ export async function main(args: string[]): Promise<void> {
         ? "wake-ups run the functions in Supabase's default region (near the database)"
         : `wake-ups run the functions in ${result.functionsRegion} (header x-region)`,
     );
+  }
+  if (result.ingestMode !== undefined) {
+    console.log(
+      result.ingestMode === "relay"
+        ? "ingest mode relay: the relay stores candles (no ingest job)"
+        : `ingest mode ${result.ingestMode}: the wyckoff-ingest job wakes the ingest function every minute${
+          result.ingestMode === "both" ? " (the relay streams as well)" : " (no relay needed)"
+        }`,
+    );
+  }
+  if (result.pollDelayMs !== undefined) {
+    console.log(`the ingest function asks for a candle ${result.pollDelayMs} ms after its close`);
   }
   if (result.analyzerConfig !== undefined) {
     console.log(
@@ -212,6 +251,17 @@ export function setFunctionsRegion(dbUrl: string, region: string | null): Promis
         on conflict (key) do update set value = excluded.value, updated_at = now()`;
     }
     return region;
+  });
+}
+
+/**
+ * Stores setting `key` = `value` in private.config (checked on write: an invalid value raises the
+ * database's one-line error). Writing ingest_mode adds or removes the wyckoff-ingest job.
+ */
+export function setSetting(dbUrl: string, key: string, value: string): Promise<void> {
+  return withSql(dbUrl, async (sql) => {
+    await sql`insert into private.config (key, value) values (${key}, ${value})
+      on conflict (key) do update set value = excluded.value, updated_at = now()`;
   });
 }
 

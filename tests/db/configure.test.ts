@@ -129,3 +129,32 @@ Deno.test("--functions-region pins wake-ups to a region (x-region) and `none` re
     await sql.end();
   }
 });
+
+Deno.test("--ingest-mode poll lists the ingest job, relay removes it; --poll-delay is stored; bad values are refused", async () => {
+  const sql = connect(1);
+  const env = { SUPABASE_DB_URL: testDatabaseUrl() };
+  const jobListed = async () =>
+    (await sql`select count(*)::int as n from private.jobs where name = 'wyckoff-ingest'`)[0].n;
+  try {
+    const bad = await runTask("db:configure", ["--ingest-mode", "stream"], { env });
+    assert.equal(bad.code, 1);
+    assert.match(bad.stderr, /^error: --ingest-mode: expected relay, poll or both, got stream/);
+    const late = await runTask("db:configure", ["--poll-delay", "60000"], { env });
+    assert.equal(late.code, 1);
+    assert.match(late.stderr, /^error: --poll-delay: expected 0 to 30000/);
+    const poll = await runTask("db:configure", ["--ingest-mode", "poll", "--poll-delay", "1500"], {
+      env,
+    });
+    assert.equal(poll.code, 0, poll.stderr);
+    assert.match(poll.stdout, /ingest mode poll: the wyckoff-ingest job wakes the ingest function/);
+    assert.equal(await jobListed(), 1);
+    const [set] = await sql`select private.setting('poll_delay_ms') as d`;
+    assert.equal(set.d, "1500");
+    const relay = await runTask("db:configure", ["--ingest-mode", "relay"], { env });
+    assert.equal(relay.code, 0, relay.stderr);
+    assert.equal(await jobListed(), 0);
+  } finally {
+    await sql`delete from private.config where key in ('ingest_mode', 'poll_delay_ms')`;
+    await sql.end();
+  }
+});
