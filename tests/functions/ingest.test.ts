@@ -133,8 +133,8 @@ Deno.test("each run stores every candle closed by Binance's clock since the newe
 
 Deno.test("a run waits until Binance's clock is the poll delay past the close instant", async () => {
   const sql = connect();
-  // 300 ms before candle 349 closes; the clock runs at real speed.
-  const binance = await fake(closeOf(349) - 300);
+  // 3 s before candle 349 closes; the clock runs at real speed.
+  const binance = await fake(closeOf(349) - 3000);
   binance.clock.play();
   const deps = testDeps(sql, { env: { BINANCE_REST_URL: binance.restUrl } });
   try {
@@ -142,7 +142,7 @@ Deno.test("a run waits until Binance's clock is the poll delay past the close in
       const r = await pollClosedCandles(deps, { reason: "test", delayMs: 400 });
       assert.deepEqual(r.report.errors, {});
       assert.equal(r.report.close_instant, closeOf(349), "the minute about to start is targeted");
-      assert.ok(r.report.waited_ms >= 600, `waited ${r.report.waited_ms} ms`);
+      assert.ok(r.report.waited_ms >= 1000, `waited ${r.report.waited_ms} ms`);
       assert.ok((r.report.server_time ?? 0) >= closeOf(349) + 400);
       assert.deepEqual(await stored(sql), candles.slice(0, 350), "candle 349 included");
     });
