@@ -73,6 +73,12 @@ export interface FakeBinanceOptions {
   port?: number;
   /** Wall clock for the REST weight window and bans (default Date.now). */
   realNow?: () => number;
+  /**
+   * Count the REST weight window and bans on the replay's virtual clock instead of `realNow`
+   * (default false). For replays polled at each close instant: a replay compresses hours into
+   * seconds, so per real minute it would spend the weight of hundreds of Binance minutes.
+   */
+  rateLimitsOnVirtualClock?: boolean;
 }
 
 /** Everything the tests can see of the fake. */
@@ -186,7 +192,11 @@ class Fake implements FakeBinance {
     this.clock = clock;
     this.#autoStart = opts.autoStart ?? true;
     this.#schedule = new ReplaySchedule(opts.series, opts.updatesPerCandle ?? 1, start);
-    this.rest = new FakeRest(opts.series, clock, opts.realNow);
+    this.rest = new FakeRest(
+      opts.series,
+      clock,
+      opts.rateLimitsOnVirtualClock ? () => clock.now() : opts.realNow,
+    );
     this.ws = new FakeWsHub(opts.pingSeconds ?? 20, () => clock.now(), () => {
       if (this.#autoStart) this.play();
     }, this.faults);

@@ -184,16 +184,25 @@ export type IngestMode = "relay" | "poll" | "both";
 /**
  * The fake Binance for a replay in `mode`: in poll mode nothing streams, so the replay cron drives
  * its clock (speed 1 while a run waits and fetches, still in between); otherwise the relay's first
- * subscription starts it at `speed`.
+ * subscription starts it at `speed`. In poll and both modes its REST weight window runs on the
+ * replay's clock: live, the ingest function spends at most 1 + 1 + 2 per series in a minute, but a
+ * replay runs it at hundreds of close instants a real minute, and a real-time window would make it
+ * wait for Binance's next minute (the 45 s run budget then ends the run) where Binance never would.
  */
 export function startReplayFake(
   series: readonly ReplaySeries[],
   mode: IngestMode,
   speed: ReplaySpeed,
 ): Promise<FakeBinance> {
+  const rateLimitsOnVirtualClock = mode !== "relay";
   return mode === "poll"
-    ? startFakeBinance({ series: [...series], speed: 1, autoStart: false })
-    : startFakeBinance({ series: [...series], speed });
+    ? startFakeBinance({
+      series: [...series],
+      speed: 1,
+      autoStart: false,
+      rateLimitsOnVirtualClock,
+    })
+    : startFakeBinance({ series: [...series], speed, rateLimitsOnVirtualClock });
 }
 
 /** A replay in poll or both mode: the replay cron runs the ingest job; in both mode the relay streams too. */

@@ -237,6 +237,31 @@ Deno.test("REST: X-MBX-USED-WEIGHT-1M counts klines as 2 and time as 1; the open
   );
 });
 
+Deno.test("rateLimitsOnVirtualClock: the weight minute and a ban follow the replay's clock", async () => {
+  await withFake(
+    {
+      series: [btc],
+      startTime: btc.rows[10][0],
+      autoStart: false,
+      rateLimitsOnVirtualClock: true,
+    },
+    async (fake) => {
+      const time = () => fetch(`${fake.restUrl}/api/v3/time`);
+      const weight = async () => {
+        const r = await time();
+        await r.body?.cancel();
+        return [r.status, r.headers.get("x-mbx-used-weight-1m")];
+      };
+      fake.rest.weightLimit = 2;
+      assert.deepEqual(await weight(), [200, "1"]);
+      assert.deepEqual(await weight(), [200, "2"]);
+      assert.deepEqual(await weight(), [429, "2"], "over the limit in this virtual minute");
+      fake.clock.advanceTo(btc.rows[10][0] + 60_000);
+      assert.deepEqual(await weight(), [200, "1"], "the next virtual minute: ban over, new window");
+    },
+  );
+});
+
 Deno.test("at speed N the virtual clock runs N times real time", async () => {
   // 40 hourly candles at 1,200,000x: 40 h of virtual time take at least 120 ms of real time.
   await withFake({ series: [btc], speed: 1_200_000, updatesPerCandle: 0 }, async (fake) => {
