@@ -24,6 +24,9 @@ import { HOLD_UNCONFIRMED_MS } from "../../supabase/functions/ingest/run.ts";
 /** The job the cron runs. */
 export const INGEST_JOB = "wyckoff-ingest";
 
+/** The channel api.ingest_report notifies with the number of runs recorded. */
+export const INGEST_RUN_CHANNEL = "wyckoff_ingest_run";
+
 /** Options of {@link startReplayCron}. */
 export interface ReplayCronOptions {
   sql: postgres.Sql;
@@ -102,12 +105,19 @@ export function startReplayCron(opts: ReplayCronOptions): ReplayCron {
   };
   let stopped = false;
   let busy = false;
+  // api.ingest_report notifies each recorded run; polling stays as the fallback.
+  let notified = 0;
+  let wake: (() => void) | null = null;
+  const listening = sql.listen(INGEST_RUN_CHANNEL, (payload) => {
+    notified = Math.max(notified, Number(payload) || 0);
+    wake?.();
+  });
 
   /** Runs the job once and waits for the run it woke (or for the wake-up's refusal, or the timeout). */
   const fire = async (command: string): Promise<void> => {
     busy = true;
     try {
-      const before = await reportedRuns(sql);
+      const before = Math.max(notified, await reportedRuns(sql));
       const started = performance.now();
       const [row] = await sql.unsafe(command);
       stats.fired++;
@@ -118,9 +128,16 @@ export function startReplayCron(opts: ReplayCronOptions): ReplayCron {
       }
       const until = performance.now() + runTimeout;
       let accepted = false;
-      while (!stopped && performance.now() < until) {
-        if (!accepted) {
-          const [res] = await sql`select status_code, timed_out from net._http_response
+      let lastCheck = 0;
+      for (let k = 0; !stopped && performance.now() < until; k++) {
+        if (notified > before || (k % 8 === 7 && await reportedRuns(sql) > before)) {
+          stats.runs++;
+          stats.runMs.push(performance.now() - started);
+          return;
+        }
+        if (!accepted && performance.now() - lastCheck > 20) {
+          lastCheck = performance.now();
+          const [res] = await sql`select status_code from net._http_response
             where id = ${String(id)}::bigint`;
           if (res && res.status_code !== 202) {
             stats.refused++;
@@ -128,12 +145,15 @@ export function startReplayCron(opts: ReplayCronOptions): ReplayCron {
           }
           accepted = res !== undefined;
         }
-        if (accepted && await reportedRuns(sql) > before) {
-          stats.runs++;
-          stats.runMs.push(performance.now() - started);
-          return;
-        }
-        await sleep(accepted ? 3 : 2);
+        await new Promise<void>((resolve) => {
+          const t = setTimeout(done, 25);
+          function done() {
+            clearTimeout(t);
+            wake = null;
+            resolve();
+          }
+          wake = done;
+        });
       }
       if (!stopped) {
         stats.timeouts++;
@@ -145,6 +165,7 @@ export function startReplayCron(opts: ReplayCronOptions): ReplayCron {
   };
 
   const run = async () => {
+    await listening;
     const [job] = await sql<{ command: string }[]>`select command from private.jobs
       where name = ${INGEST_JOB}`;
     if (!job) {
@@ -218,7 +239,9 @@ export function startReplayCron(opts: ReplayCronOptions): ReplayCron {
     idle: () => !busy,
     stop: async () => {
       stopped = true;
+      wake?.();
       await done.catch(() => {});
+      await (await listening.catch(() => null))?.unlisten().catch(() => {});
     },
   };
 }

@@ -229,7 +229,8 @@ select private.sync_ingest_job();
 --            rest_calls, weight, waits, errors (counts by kind since the row was made),
 --            last_error, last_error_at, region_refused (the last run's), retry_after_until (the
 --            job sends no wake-up before it), last_run}.
--- Returns the number of runs reported so far. Raises 22023 naming the field for a malformed report.
+-- Returns the number of runs reported so far (and notifies channel wyckoff_ingest_run with it). Raises
+-- 22023 naming the field for a malformed report.
 create or replace function api.ingest_report(report jsonb)
 returns bigint
 language plpgsql
@@ -295,6 +296,8 @@ begin
     heartbeat_at = now(), streams = excluded.streams,
     last_message_at = coalesce(excluded.last_message_at, r.last_message_at),
     details = excluded.details;
+  -- For whoever waits on runs (the local stack's replay cron); nobody listens on Supabase.
+  perform pg_notify('wyckoff_ingest_run', d ->> 'runs');
   return (d ->> 'runs')::bigint;
 end
 $$;
