@@ -74,3 +74,15 @@ Deno.test("an option without its value is one line and exit 1", async () => {
     assert.equal(r.stderr, `error: ${opt} needs a value\n`, `${task} ${opt}`);
   }
 });
+
+Deno.test("bench hands the arguments after -- to the one part named", async () => {
+  const help = await runTask("bench", ["pipeline", "--", "--help"]);
+  assert.equal(help.code, 0, help.stderr);
+  assert.match(help.stdout, /usage: deno task bench pipeline \[--events N\][^\n]*--poll-delay MS/);
+  const two = await runTask("bench", ["candles", "db", "--", "--events", "5"]);
+  assert.equal(two.code, 1);
+  assert.equal(
+    two.stderr,
+    "error: arguments after -- need exactly one part, e.g. bench pipeline -- --help\n",
+  );
+});
