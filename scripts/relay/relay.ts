@@ -60,9 +60,9 @@ export interface RelayOptions {
   /** Longest wait for the rest of a close instant's series (ms, default 250). */
   flushWaitMs?: number;
   /**
-   * A live series whose final kline has not arrived this long after a close instant it was expected
-   * at (other series' finals for that instant did) is backfilled from REST (ms, default 10,000;
-   * 0 = never). Covers a final the stream skipped with no later candle to reveal the gap yet.
+   * A live series whose final kline has not arrived this long after the stream's clock (the latest
+   * close instant of any final received) passed its close is backfilled from REST (ms, default
+   * 10,000; 0 = never). Covers a final the stream skipped with no later candle to reveal the gap.
    */
   missingFinalMs?: number;
   /** Heartbeat period (ms, default 15,000; at most 30,000). */
@@ -100,7 +100,7 @@ export interface RelayStats {
   lateCandles: number;
   /** Times a series' stream skipped a candle and a backfill of it started. */
   gaps: number;
-  /** Finals still missing `missingFinalMs` after their close instant (their series backfilled). */
+  /** Finals still missing `missingFinalMs` after the stream's clock passed them (series backfilled). */
   missingFinals: number;
   malformed: number;
   unknownMessages: number;
@@ -193,6 +193,8 @@ class RelayProcess implements Relay {
   readonly #s: RelayStats;
   #heartbeatTimer: ReturnType<typeof setInterval> | undefined;
   readonly #missingTimers = new Set<ReturnType<typeof setTimeout>>();
+  /** Close instants with a missing-final check pending. */
+  readonly #watched = new Set<number>();
   #refreshTimer: ReturnType<typeof setInterval> | undefined;
   #stopping: Promise<StopReport> | null = null;
   /** Latest close instant (ms) of any final kline received: the stream's clock. */
@@ -343,6 +345,7 @@ class RelayProcess implements Relay {
     clearInterval(this.#refreshTimer);
     for (const t of this.#missingTimers) clearTimeout(t);
     this.#missingTimers.clear();
+    this.#watched.clear();
     this.#abort.abort();
     await Promise.all(this.#shards.map((s) => s.stop()));
     this.#batcher.flushAll();
@@ -464,7 +467,10 @@ class RelayProcess implements Relay {
     }
     const t = k.candle.openTime;
     const closes = nextOpenTime(t, st.key.interval);
-    if (this.#streamClock === null || closes > this.#streamClock) this.#streamClock = closes;
+    if (this.#streamClock === null || closes > this.#streamClock) {
+      this.#streamClock = closes;
+      this.#watchMissing(closes);
+    }
     if (st.has(t) || st.buffer.has(t)) {
       this.#s.duplicates++;
       return;
@@ -508,24 +514,24 @@ class RelayProcess implements Relay {
   #flush(b: InstantBatch): void {
     this.#s.instantsFlushed[b.reason] = (this.#s.instantsFlushed[b.reason] ?? 0) + 1;
     void this.#writer.write({ kind: "instant", rows: b.rows, firstAt: b.firstAt });
-    if (!b.late && b.reason !== "complete") {
-      const got = new Set(b.rows.map((r) => streamName(r)));
-      this.#watchMissing(this.#expected(b.instant).filter((s) => !got.has(s)), b.instant);
-    }
   }
 
   /**
-   * Series whose final for close instant `instant` has not arrived although the stream's clock has
-   * passed it: any of them still without it `missingFinalMs` later is backfilled (a final that
-   * arrives after all is then a duplicate).
+   * The missing-final watch: `missingFinalMs` after the stream's clock reached close instant
+   * `instant`, every live series whose next candle had closed by then (its close ≤ `instant`) but
+   * is still not in hand is backfilled (a final that arrives after all is then a duplicate). One
+   * timer per instant.
    */
-  #watchMissing(watched: string[], instant: number): void {
-    if (this.#o.missingFinalMs <= 0 || this.#abort.signal.aborted || watched.length === 0) return;
+  #watchMissing(instant: number): void {
+    if (this.#o.missingFinalMs <= 0 || this.#abort.signal.aborted) return;
+    if (this.#watched.has(instant)) return;
+    this.#watched.add(instant);
     const timer = setTimeout(() => {
       this.#missingTimers.delete(timer);
-      const missing = watched.map((s) => this.#states.get(s) as SeriesState).filter((st) =>
-        st.phase === "live" && !st.removed &&
-        (st.accepted === null || nextOpenTime(st.accepted, st.key.interval) < instant)
+      this.#watched.delete(instant);
+      const missing = [...this.#states.values()].filter((st) =>
+        st.phase === "live" && !st.removed && st.accepted !== null &&
+        nextOpenTime(nextOpenTime(st.accepted, st.key.interval), st.key.interval) <= instant
       );
       if (missing.length === 0) return;
       this.#s.missingFinals += missing.length;
@@ -612,7 +618,7 @@ class RelayProcess implements Relay {
         // for it (a final skipped at the end of the buffer has no later candle to reveal it).
         if (st.accepted !== null && this.#streamClock !== null) {
           const closes = nextOpenTime(nextOpenTime(st.accepted, st.key.interval), st.key.interval);
-          if (closes <= this.#streamClock) this.#watchMissing([st.stream], closes);
+          if (closes <= this.#streamClock) this.#watchMissing(this.#streamClock);
         }
         if (++live === targets.length) {
           this.#log({ level: "info", msg: "backfill done; series live", series: targets.length });
