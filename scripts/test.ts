@@ -31,7 +31,31 @@ function junitCounts(xml: string): Counts {
   return { passed: total - failed - skipped, failed, skipped };
 }
 
-async function runDenoTests(env: Record<string, string>, filters: string[]): Promise<Counts> {
+const unescapeXml = (s: string) =>
+  s.replace(/&quot;/g, '"').replace(/&apos;/g, "'").replace(/&lt;/g, "<").replace(/&gt;/g, ">")
+    .replace(/&#(\d+);/g, (_, code) => String.fromCharCode(Number(code))).replace(/&amp;/g, "&");
+
+/**
+ * Lists each failed test of Deno's JUnit report as `file > name: first line of the message`, so
+ * the last lines a CI log keeps name what failed (Deno's own failure list scrolls away under the
+ * pgTAP output).
+ */
+export function junitFailures(xml: string): string[] {
+  const out: string[] = [];
+  const re =
+    /<testcase name="([^"]*)" classname="([^"]*)"[^>]*>\s*<(failure|error) message="([^"]*)"/g;
+  for (const m of xml.matchAll(re)) {
+    const message = unescapeXml(m[4]).split("\n")[0].slice(0, 300);
+    out.push(`${unescapeXml(m[2])} > ${unescapeXml(m[1])}: ${message}`);
+  }
+  return out;
+}
+
+async function runDenoTests(
+  env: Record<string, string>,
+  filters: string[],
+  failures: string[],
+): Promise<Counts> {
   const junit = `${root}.test-results/junit.xml`;
   await Deno.mkdir(`${root}.test-results`, { recursive: true });
   try {
@@ -49,7 +73,9 @@ async function runDenoTests(env: Record<string, string>, filters: string[]): Pro
     console.error(`deno test exited with code ${status.code} and wrote no report`);
     return { passed: 0, failed: 1, skipped: 0 };
   }
-  const counts = junitCounts(await Deno.readTextFile(junit));
+  const xml = await Deno.readTextFile(junit);
+  const counts = junitCounts(xml);
+  failures.push(...junitFailures(xml));
   if (!status.success && counts.failed === 0) counts.failed = 1; // e.g. a type error before any test ran
   return counts;
 }
@@ -70,6 +96,7 @@ async function main(args: string[]): Promise<number> {
     total.skipped += c.skipped;
   };
   const env: Record<string, string> = {};
+  const failures: string[] = [];
   const harnessPath = `${root}scripts/db/harness.ts`;
   // deno-lint-ignore no-explicit-any
   let db: any = null;
@@ -89,7 +116,7 @@ async function main(args: string[]): Promise<number> {
   await Deno.chmod(tmp, 0o755); // the postgres OS user must reach the clusters tests start in it
   env.TMPDIR = tmp;
   try {
-    add(await runDenoTests(env, args));
+    add(await runDenoTests(env, args, failures));
     const left: string[] = [];
     for await (const e of Deno.readDir(tmp)) left.push(e.name);
     if (left.length) {
@@ -98,6 +125,7 @@ async function main(args: string[]): Promise<number> {
           left.slice(0, 5).join(", ")
         }`,
       );
+      failures.push(`temp folder: ${left.length} item(s) left behind`);
       total.failed += 1;
     }
     if (db && args.length === 0) {
@@ -105,6 +133,7 @@ async function main(args: string[]): Promise<number> {
         const r = await harness.runPgTap(db);
         console.log(r.output);
         add({ passed: r.passed, failed: r.failed, skipped: 0 });
+        if (r.failed) failures.push(`pgTAP: ${r.failed} assertion(s) failed (see "not ok" above)`);
       } else {
         console.error("pgTAP/pg_prove not found: pgTAP suite skipped");
         total.skipped += 1;
@@ -114,6 +143,7 @@ async function main(args: string[]): Promise<number> {
     await Deno.remove(tmp, { recursive: true }).catch(() => {});
     await db?.stop();
   }
+  for (const f of failures) console.log(`FAILED ${f}`);
   const skipped = total.skipped ? `, ${total.skipped} skipped` : "";
   console.log(`${total.passed} passed, ${total.failed} failed${skipped}`);
   return total.failed === 0 && total.passed > 0 ? 0 : 1;
