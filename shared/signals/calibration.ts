@@ -4,8 +4,11 @@
  * logistic regression (D. R. Cox, "The regression analysis of binary sequences", JRSS B 20, 1958)
  * on standardised features, stored as a versioned JSON file beside this module and applied in O(1):
  * p = 1 / (1 + e^−z), z = intercept + Σ βᵢ (xᵢ − centerᵢ) / scaleᵢ. A logistic model is monotone in
- * every feature (the sign of βᵢ gives the direction). `scripts/calibrate.ts` fits it; the file also
- * holds each setup class's train-period record (the evidence a signal carries).
+ * every feature (the sign of βᵢ gives the direction). A model may add an isotonic step: a
+ * non-decreasing map from that probability to the rate observed out of sample (knots joined by
+ * straight lines, flat beyond the first and last; B. Zadrozny & C. Elkan, KDD 2002), which keeps
+ * the order of the logistic score and corrects its level. `scripts/calibrate.ts` fits both; the
+ * file also holds each setup class's train-period record (the evidence a signal carries).
  */
 
 import { z } from "zod";
@@ -46,8 +49,17 @@ const record = z.object({
   avgR: z.number().finite().nullable(),
 }).strict();
 
+const isotonic = z.object({
+  /** Logistic probabilities, strictly ascending. */
+  x: z.array(z.number().min(0).max(1)).min(1),
+  /** Probability at each knot, in [0, 1], never descending. */
+  y: z.array(z.number().min(0).max(1)).min(1),
+}).strict().refine((k) => k.x.length === k.y.length, "x and y need the same length")
+  .refine((k) => k.x.every((v, i) => i === 0 || v > k.x[i - 1]), "x must ascend strictly")
+  .refine((k) => k.y.every((v, i) => i === 0 || v >= k.y[i - 1]), "y must not descend");
+
 const ModelSchema = z.object({
-  /** Identifies the fitted file; changes whenever the numbers do (e.g. "tp1-logistic-v3"). */
+  /** Identifies the fitted file; changes whenever the numbers do (e.g. "tp1-isotonic-v4"). */
   id: z.string().min(1),
   /** What the probability is of. */
   target: z.string(),
@@ -62,6 +74,11 @@ const ModelSchema = z.object({
   scale: z.array(z.number().positive().finite()),
   coefficients: z.array(z.number().finite()),
   intercept: z.number().finite(),
+  /**
+   * Optional isotonic step after the logistic model: knots (logistic probability → probability),
+   * fitted on out-of-sample logistic scores inside the train period (see scripts/calibrate.ts).
+   */
+  isotonic: isotonic.optional(),
   /** Train-period record of each setup class (see {@link setupClass}). */
   setups: z.record(z.string(), record),
 }).strict().refine(
@@ -147,12 +164,43 @@ export function setupFeatures(x: FeatureInput): SetupFeatures {
   };
 }
 
-/** The model's probability of reaching TP1 before the stop for `features`, in (0, 1). O(features). */
-export function tp1Probability(model: CalibrationModel, features: SetupFeatures): number {
+/**
+ * The isotonic map of `knots` at `p`: linear between neighbouring knots, `y[0]` at or below `x[0]`,
+ * the last `y` at or above the last `x`. O(log knots).
+ */
+export function isotonicAt(
+  knots: { x: readonly number[]; y: readonly number[] },
+  p: number,
+): number {
+  const { x, y } = knots;
+  const last = x.length - 1;
+  if (!(p > x[0])) return y[0];
+  if (p >= x[last]) return y[last];
+  let lo = 0; // x[lo] < p
+  let hi = last; // x[hi] >= p
+  while (hi - lo > 1) {
+    const mid = (lo + hi) >> 1;
+    if (x[mid] < p) lo = mid;
+    else hi = mid;
+  }
+  return y[lo] + (y[hi] - y[lo]) * (p - x[lo]) / (x[hi] - x[lo]);
+}
+
+/** The logistic part of the model: σ(intercept + Σ βᵢ (xᵢ − centerᵢ) / scaleᵢ), in (0, 1). */
+export function logisticProbability(model: CalibrationModel, features: SetupFeatures): number {
   let z = model.intercept;
   const f = model.features;
   for (let i = 0; i < f.length; i++) {
     z += model.coefficients[i] * (features[f[i]] - model.center[i]) / model.scale[i];
   }
   return 1 / (1 + Math.exp(-z));
+}
+
+/**
+ * The model's probability of reaching TP1 before the stop for `features`, in [0, 1]: the logistic
+ * probability, mapped through the isotonic knots when the model has them. O(features + log knots).
+ */
+export function tp1Probability(model: CalibrationModel, features: SetupFeatures): number {
+  const p = logisticProbability(model, features);
+  return model.isotonic ? isotonicAt(model.isotonic, p) : p;
 }

@@ -48,6 +48,46 @@ Deno.test("calibrate writes a deterministic model whose setup records match eval
   }
 });
 
+Deno.test("calibrate --isotonic adds a monotone step fitted inside the period and reports both on the time split", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const out = `${dir}/iso.json`;
+    const r = await runScript("calibrate.ts", [
+      ...FILES,
+      "--to",
+      "2024-05-31",
+      "--isotonic",
+      "--out",
+      out,
+    ]);
+    assertEquals(r.code, 0, r.stderr);
+    assert(/isotonic step \(out-of-sample probabilities/.test(r.stdout), r.stdout);
+    assert(/logistic \+ isotonic Brier 0\.\d{4}/.test(r.stdout), r.stdout);
+    const model = parseCalibrationModel(JSON.parse(await Deno.readTextFile(out)));
+    const k = model.isotonic;
+    assert(k && k.x.length >= 1, "the model has isotonic knots");
+    for (let i = 1; i < k.x.length; i++) assert(k.x[i] > k.x[i - 1] && k.y[i] >= k.y[i - 1]);
+    const ev = await runScript("evaluate.ts", [
+      ...FILES,
+      "--to",
+      "2024-05-31",
+      "--model",
+      out,
+      "--json",
+      "--replications",
+      "1000",
+    ]);
+    assertEquals(ev.code, 0, ev.stderr);
+    const doc = JSON.parse(ev.stdout);
+    // Every stated probability lies on the map: between its first and last knot's value.
+    for (const d of doc.pooled.deciles) {
+      assert(d.confidenceFrom >= k.y[0] - 1e-12 && d.confidenceTo <= k.y[k.y.length - 1] + 1e-12);
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 for (
   const [label, args, pattern] of [
     ["no --to", [FILES[0]], /--to is required/],

@@ -13,6 +13,8 @@ import {
   BUNDLED_CALIBRATION,
   CalibrationError,
   FEATURE_NAMES,
+  isotonicAt,
+  logisticProbability,
   parseCalibrationModel,
   type SetupFeatures,
   tp1Probability,
@@ -61,6 +63,10 @@ Deno.test("a bad calibration model is refused with the field named", () => {
     ["lengths differ", (m) => (m.center as number[]).pop(), /one value per feature/],
     ["zero scale", (m) => (m.scale as number[])[0] = 0, /scale/],
     ["bad record", (m) => (m.setups as Record<string, unknown>).x = { n: -1 }, /setups/],
+    ["isotonic lengths", (m) => m.isotonic = { x: [0.2, 0.4], y: [0.3] }, /isotonic: x and y/],
+    ["isotonic x order", (m) => m.isotonic = { x: [0.4, 0.2], y: [0.3, 0.3] }, /isotonic: x/],
+    ["isotonic y order", (m) => m.isotonic = { x: [0.2, 0.4], y: [0.4, 0.3] }, /isotonic: y/],
+    ["isotonic y range", (m) => m.isotonic = { x: [0.2], y: [1.5] }, /isotonic\.y/],
   ];
   for (const [label, spoil, re] of cases) {
     const m = structuredClone(good);
@@ -71,4 +77,21 @@ Deno.test("a bad calibration model is refused with the field named", () => {
       label,
     );
   }
+});
+
+Deno.test("an isotonic step maps the logistic probability: linear between knots, flat outside", () => {
+  const knots = { x: [0.3, 0.4, 0.5], y: [0.2, 0.3, 0.35] };
+  assertEquals(isotonicAt(knots, 0.1), 0.2);
+  assertEquals(isotonicAt(knots, 0.3), 0.2);
+  assert(Math.abs(isotonicAt(knots, 0.35) - 0.25) < 1e-12);
+  assertEquals(isotonicAt(knots, 0.4), 0.3);
+  assert(Math.abs(isotonicAt(knots, 0.45) - 0.325) < 1e-12);
+  assertEquals(isotonicAt(knots, 0.9), 0.35);
+  assertEquals(isotonicAt({ x: [0.3], y: [0.25] }, 0.7), 0.25);
+  // The model applies it after the logistic part, and parses with it.
+  const m = parseCalibrationModel({ ...structuredClone(BUNDLED_CALIBRATION), isotonic: knots });
+  const f = Object.fromEntries(FEATURE_NAMES.map((k) => [k, 0.5])) as SetupFeatures;
+  assertEquals(tp1Probability(m, f), isotonicAt(knots, logisticProbability(m, f)));
+  const { isotonic: _, ...plain } = m;
+  assertEquals(tp1Probability(parseCalibrationModel(plain), f), logisticProbability(m, f));
 });
