@@ -13,7 +13,7 @@ import type { CandleSeries } from "../candles/types.ts";
 import { bootstrapMeanCi } from "./bootstrap.ts";
 import { atr14Of, type AtrExits, donchianSignals, emaCrossSignals } from "./classic_baselines.ts";
 import { computeMetrics } from "./metrics.ts";
-import { deriveSeed } from "./prng.ts";
+import { deriveSeed, SeededRandom } from "./prng.ts";
 import {
   percentileOf,
   type RandomEntryRuns,
@@ -27,6 +27,9 @@ import type { Trade } from "./types.ts";
 
 /** A decile needs at least this many trades for its calibration gap to count. */
 export const MIN_DECILE_TRADES = 30;
+
+/** Largest |TP1 rate − mean confidence| a decile may show for the calibration target (issue 10). */
+export const DECILE_TOLERANCE = 0.1;
 
 /** One closed trade as the scorecard sees it. */
 export interface ScoredTrade {
@@ -120,6 +123,13 @@ export interface Scorecard extends TradeSetStats {
   spearman: number | null;
   /** Largest |TP1 rate − mean confidence| over deciles with ≥ {@link MIN_DECILE_TRADES} trades. */
   calibrationGap: number | null;
+  /**
+   * The same check for a perfectly calibrated forecast of these trades (see
+   * {@link calibratedDecileCheck}): the share of simulated outcomes within
+   * {@link DECILE_TOLERANCE}, and their median largest gap. Null without a decile large enough.
+   */
+  calibratedPassRate: number | null;
+  calibratedMedianGap: number | null;
   deciles: DecileRow[];
 }
 
@@ -261,6 +271,50 @@ export function decileTable(trades: readonly ScoredTrade[]): DecileRow[] {
   return rows;
 }
 
+/**
+ * What the decile check gives when the stated confidences are exactly right: `replications` times,
+ * every trade reaches TP1 with probability equal to its confidence (seeded draws), and the largest
+ * |TP1 rate − mean confidence| over the deciles (as {@link decileTable} cuts them) with ≥
+ * {@link MIN_DECILE_TRADES} trades is taken. Returns the share of draws whose largest gap is ≤
+ * `tolerance` and the median largest gap (the sampling noise the check allows for), or null when no
+ * decile is large enough or `replications` < 1. A parametric bootstrap of the null hypothesis of
+ * perfect calibration (B. Efron & R. J. Tibshirani, "An Introduction to the Bootstrap", 1993, §16).
+ */
+export function calibratedDecileCheck(
+  confidences: readonly number[],
+  tolerance: number,
+  replications: number,
+  seed: number,
+): { passRate: number; medianGap: number } | null {
+  const c = confidences.slice().sort((a, b) => a - b);
+  const n = c.length;
+  const groups: [number, number, number][] = []; // [first, end, mean confidence]
+  for (let k = 0; k < 10; k++) {
+    const a = Math.floor((k * n) / 10);
+    const b = Math.floor(((k + 1) * n) / 10);
+    if (b - a < MIN_DECILE_TRADES) continue;
+    let sum = 0;
+    for (let i = a; i < b; i++) sum += c[i];
+    groups.push([a, b, sum / (b - a)]);
+  }
+  if (groups.length === 0 || replications < 1) return null;
+  const rng = new SeededRandom(seed);
+  const gaps = new Float64Array(replications);
+  let pass = 0;
+  for (let r = 0; r < replications; r++) {
+    let worst = 0;
+    for (const [a, b, m] of groups) {
+      let hits = 0;
+      for (let i = a; i < b; i++) if (rng.next() < c[i]) hits++;
+      worst = Math.max(worst, Math.abs(hits / (b - a) - m));
+    }
+    gaps[r] = worst;
+    if (worst <= tolerance) pass++;
+  }
+  gaps.sort();
+  return { passRate: pass / replications, medianGap: gaps[Math.floor((replications - 1) / 2)] };
+}
+
 function mean(xs: readonly number[]): number {
   return xs.length ? xs.reduce((s, x) => s + x, 0) / xs.length : 0;
 }
@@ -300,6 +354,12 @@ export function scorecard(
     const g = Math.abs(d.tp1Rate - d.meanConfidence);
     if (gap === null || g > gap) gap = g;
   }
+  const calibrated = calibratedDecileCheck(
+    trades.map((t) => t.confidence),
+    DECILE_TOLERANCE,
+    reps,
+    deriveSeed(opts.seed, `${label}:calibrated`),
+  );
   return {
     ...stats,
     returnPct: mean(list.map((s) => s.returnPct)),
@@ -324,6 +384,8 @@ export function scorecard(
     baseRateBrier: baseRateBrier(o),
     spearman: spearman(p, Float64Array.from(trades, (t) => t.r)),
     calibrationGap: gap,
+    calibratedPassRate: calibrated?.passRate ?? null,
+    calibratedMedianGap: calibrated?.medianGap ?? null,
     deciles,
   };
 }

@@ -12,6 +12,7 @@ import {
 } from "../../shared/backtest/classic_baselines.ts";
 import { ema } from "../../shared/indicators/ema.ts";
 import {
+  calibratedDecileCheck,
   decileTable,
   maxDrawdownR,
   samplePeriod,
@@ -43,6 +44,25 @@ Deno.test("deciles cut the trades sorted by confidence into ten equal groups", (
   assertEquals([rows[0].confidenceFrom, rows[0].confidenceTo], [0.01, 0.1]);
   assertEquals(rows.map((r) => r.tp1Rate), [0, 0, 0, 0, 0, 1, 1, 1, 1, 1]);
   assertEquals(decileTable([trade(1, 0, 0.3)]).length, 1);
+});
+
+Deno.test("the decile check's own noise: how often exact probabilities pass it", () => {
+  // 1,000 trades at 0.5: deciles of 100, each within ±10 points with P(40 ≤ hits ≤ 60) ≈ 0.965,
+  // so all ten pass about 0.965^10 ≈ 70 % of the time.
+  const half = Array.from({ length: 1000 }, () => 0.5);
+  const r = calibratedDecileCheck(half, 0.1, 2000, 3)!;
+  assert(r.passRate > 0.64 && r.passRate < 0.76, `pass rate ${r.passRate}`);
+  assert(r.medianGap > 0.04 && r.medianGap < 0.1, `median gap ${r.medianGap}`);
+  assertEquals(calibratedDecileCheck(half, 0.1, 2000, 3), r);
+  // Deciles of 50 pass far less often: the same forecast fails the check most of the time.
+  const small = calibratedDecileCheck(half.slice(0, 500), 0.1, 2000, 3)!;
+  assert(small.passRate < 0.45, `pass rate ${small.passRate}`);
+  // Certain outcomes never miss; no decile of 30 trades gives null.
+  assertEquals(
+    calibratedDecileCheck([...Array(300).fill(0), ...Array(300).fill(1)], 0.1, 50, 1),
+    { passRate: 1, medianGap: 0 },
+  );
+  assertEquals(calibratedDecileCheck(half.slice(0, 290), 0.1, 100, 1), null);
 });
 
 Deno.test("drawdown in R follows cumulative R in exit order", () => {

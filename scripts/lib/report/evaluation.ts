@@ -1,7 +1,7 @@
 /** The evaluation report: the JSON document, the plain-text tables and the target checks. */
 
 import type { Scorecard, TradeSetStats } from "../../../shared/backtest/scorecard.ts";
-import { MIN_DECILE_TRADES } from "../../../shared/backtest/scorecard.ts";
+import { DECILE_TOLERANCE, MIN_DECILE_TRADES } from "../../../shared/backtest/scorecard.ts";
 import type { BacktestSettings } from "../../../shared/backtest/settings.ts";
 import type { BarWindow } from "../../../shared/backtest/simulate.ts";
 import type { AnalyzerConfig } from "../../../shared/signals/config.ts";
@@ -88,11 +88,17 @@ export function targetChecks(run: EvaluationRun): TargetCheck[] {
       value: brierPair(p.brier, p.baseRateBrier),
     },
     {
-      target: `TP1 rate within ±10 points of confidence in deciles with >= ${MIN_DECILE_TRADES}`,
-      met: p.calibrationGap !== null && p.calibrationGap <= 0.1,
+      target: `TP1 rate within ±${
+        fmt(DECILE_TOLERANCE * 100, 0)
+      } points of confidence in deciles with >= ${MIN_DECILE_TRADES}`,
+      met: p.calibrationGap !== null && p.calibrationGap <= DECILE_TOLERANCE,
       value: p.calibrationGap === null
         ? "no decile large enough"
-        : `largest gap ${fmt(p.calibrationGap * 100, 1)} points`,
+        : `largest gap ${fmt(p.calibrationGap * 100, 1)} points` + (p.calibratedPassRate === null
+          ? ""
+          : `; exact probabilities would pass ${
+            fmt(p.calibratedPassRate * 100, 0)
+          }% of the time (median gap ${fmt((p.calibratedMedianGap ?? 0) * 100, 1)})`),
     },
   ];
 }
@@ -135,6 +141,8 @@ function cardJson(c: Scorecard) {
     baseRateBrier: c.baseRateBrier,
     spearman: c.spearman,
     calibrationGap: c.calibrationGap,
+    calibratedPassRate: c.calibratedPassRate,
+    calibratedMedianGap: c.calibratedMedianGap,
     deciles: c.deciles,
   };
 }
