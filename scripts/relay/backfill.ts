@@ -22,6 +22,15 @@
  * which no later candle has revealed yet. A series whose REST fetch fails after the client's own
  * retries goes live with what it has; its gap is left to gap repair (`private.detect_gaps` → the
  * `backfill` function), as the error log says.
+ *
+ * REST's newest row is stored only when it is safe: around a close Binance's REST view can lag its
+ * clock, serving the candle that just closed with its last in-progress values and without the next
+ * one. So a newest row that Binance does not yet follow with the next candle is held back
+ * (`holdUnconfirmedMs` through the REST client's `closedKlines`) unless the caller knows it final
+ * (`isFinal`: the relay's stream clock passed its close long enough ago). REST's coverage of that
+ * series then ends before the held candle: the stream's final of it is queued from the buffer as
+ * usual, and a hole at it is not taken for an exchange gap. The caller hears of the held candle in
+ * {@link BackfillOutcome}.
  */
 
 import { INTERVAL_MS, nextOpenTime } from "../../shared/candles/intervals.ts";
@@ -56,6 +65,13 @@ export interface BackfillContext {
   concurrency: number;
   /** Most candles per ingest statement (default 5,000). */
   batchRows: number;
+  /**
+   * REST's newest candle, while Binance does not follow it with the next one, is held back until
+   * Binance's clock is this far past its close (ms)...
+   */
+  holdUnconfirmedMs: number;
+  /** ...unless this says it is final by other evidence (see the module doc). */
+  isFinal(st: SeriesState, openTime: number): boolean;
   /** Candles fetched from REST and queued. */
   onFetched(n: number): void;
   /** A failure (kind: "region" for 451, "rest", "data", "database"), with a one-line message. */
@@ -64,8 +80,18 @@ export interface BackfillContext {
    * Called once per series when everything REST gave and its buffered candles are QUEUED to the
    * writer: the series may go live (its next stream candles queue behind). Not called on abort.
    */
-  onLive(st: SeriesState): void;
+  onLive(st: SeriesState, outcome: BackfillOutcome): void;
   signal: AbortSignal;
+}
+
+/** What a backfill run found for one series (over all its passes). */
+export interface BackfillOutcome {
+  /** Candles REST gave that were queued. */
+  fetched: number;
+  /** Open time (ms) of the candle held back by the last pass (not trusted yet), or null. */
+  held: number | null;
+  /** True when REST failed for it (reported through `onError`). */
+  failed: boolean;
 }
 
 /** Queues rows in batches of `max`, keeping at most two batches in flight (backpressure). */
@@ -105,10 +131,13 @@ export async function backfillSeries(
 ): Promise<void> {
   const sink = new RowSink(ctx.writer, ctx.batchRows);
   const pending = new Set(states);
+  const outcomes = new Map<SeriesState, BackfillOutcome>(
+    states.map((st) => [st, { fetched: 0, held: null, failed: false }]),
+  );
   const live = (st: SeriesState) => {
     sink.flush();
     pending.delete(st);
-    ctx.onLive(st);
+    ctx.onLive(st, outcomes.get(st) as BackfillOutcome);
   };
   try {
     const heads = await headsOf(states, ctx);
@@ -137,7 +166,8 @@ export async function backfillSeries(
         }
         return;
       }
-      const complete = new Set<SeriesState>();
+      // Per series: how far REST covered it (the cutoff, or less when its newest row was held).
+      const covered = new Map<SeriesState, number>();
       const queue = [...todo];
       const worker = async () => {
         for (let st = queue.shift(); st; st = queue.shift()) {
@@ -145,20 +175,30 @@ export async function backfillSeries(
           const start = st.accepted !== null
             ? nextOpenTime(st.accepted, st.key.interval)
             : cutoff - ctx.initialCandles * INTERVAL_MS[st.key.interval];
-          if (await fetchInto(st, start, cutoff, sink, ctx)) complete.add(st);
+          const got = await fetchInto(st, start, cutoff, sink, ctx);
+          const outcome = outcomes.get(st) as BackfillOutcome;
+          outcome.fetched += got.fetched;
+          if (!got.complete) {
+            outcome.failed = true;
+            continue;
+          }
+          outcome.held = got.held;
+          // A held candle was not covered: the candle before it is the last REST vouched for.
+          covered.set(st, got.held === null ? cutoff : got.held + INTERVAL_MS[st.key.interval] - 1);
         }
       };
       await Promise.all(Array.from({ length: Math.min(ctx.concurrency, queue.length) }, worker));
       if (ctx.signal.aborted) return;
       const again: SeriesState[] = [];
       for (const st of todo) {
-        if (!complete.has(st)) {
+        const upTo = covered.get(st);
+        if (upTo === undefined) {
           // REST failed for it (reported): store what the stream gave; gap repair does the rest.
           queueBuffered(st, sink, null);
           live(st);
           continue;
         }
-        const hole = queueBuffered(st, sink, cutoff);
+        const hole = queueBuffered(st, sink, upTo);
         if (st.rerun) {
           again.push(st);
         } else if (hole !== null) {
@@ -242,8 +282,10 @@ async function headsOf(
 }
 
 /**
- * Queues every closed candle of `st` from `start` up to `cutoff`; true when REST answered for the
- * whole range, false when it failed (reported) or the run was aborted.
+ * Queues every closed candle of `st` from `start` up to `cutoff`, but REST's newest one while it
+ * may still be stale (held, see the module doc). `complete` is true when REST answered for the
+ * whole range, false when it failed (reported) or the run was aborted; `fetched` counts the
+ * candles queued, `held` is the open time of the candle held back or null.
  */
 async function fetchInto(
   st: SeriesState,
@@ -251,9 +293,10 @@ async function fetchInto(
   cutoff: number,
   sink: RowSink,
   ctx: BackfillContext,
-): Promise<boolean> {
+): Promise<{ complete: boolean; fetched: number; held: number | null }> {
   const { symbol, interval } = st.key;
   let n = 0;
+  let held: number | null = null;
   try {
     for await (
       const rows of ctx.rest.closedKlines({
@@ -261,6 +304,9 @@ async function fetchInto(
         interval,
         startTime: start,
         serverTime: cutoff,
+        holdUnconfirmedMs: ctx.holdUnconfirmedMs,
+        isFinal: (row) => ctx.isFinal(st, row[0]),
+        onHeld: (row) => (held = row[0]),
         signal: ctx.signal,
       })
     ) {
@@ -275,10 +321,10 @@ async function fetchInto(
       }
       await sink.room();
     }
-    return true;
+    return { complete: true, fetched: n, held };
   } catch (e) {
     if (!(e instanceof BinanceError && e.kind === "aborted")) report(e, seriesName(st.key), ctx);
-    return false;
+    return { complete: false, fetched: n, held: null };
   } finally {
     if (n > 0) {
       ctx.onFetched(n);

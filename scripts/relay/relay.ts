@@ -11,6 +11,16 @@
  * ({@link backfillSeries}) runs on start and after every reconnect; a reconnect while its series'
  * backfill is still running (say, waiting out a 429's Retry-After) makes that run take another
  * pass up to a newer server time before the series goes live.
+ *
+ * Which of REST's rows may be stored: REST's view can lag Binance's clock around a close, serving
+ * the candle that just closed with its in-progress values (and the stream's true final would then
+ * be dropped as a duplicate). So a backfill stores REST's newest candle only when Binance already
+ * serves the one after it, or when the relay's missing-final watch for its close instant has run
+ * (the stream's clock passed that close `missingFinalMs` ago: the stream has had its chance to send
+ * the final and REST its chance to catch up), or when Binance's clock is `holdUnconfirmedMs` past
+ * it. Otherwise the candle is held back: the stream's final stores it, and if none comes, the watch
+ * (armed for that close instant) fetches it again. A stored candle is therefore never replaced by a
+ * later version, and the analysis never sees in-progress values.
  */
 
 import { isAligned, nextOpenTime } from "../../shared/candles/intervals.ts";
@@ -24,7 +34,7 @@ import {
 } from "../../supabase/functions/_shared/db_api.ts";
 import type { Sql } from "../../supabase/functions/_shared/deps.ts";
 import { consoleLogger, type Logger } from "../lib/cli/log.ts";
-import { backfillSeries } from "./backfill.ts";
+import { type BackfillOutcome, backfillSeries } from "./backfill.ts";
 import { CloseBatcher, type InstantBatch } from "./batcher.ts";
 import { classifyMessage } from "./messages.ts";
 import type { BackoffOptions } from "./pacing.ts";
@@ -65,6 +75,12 @@ export interface RelayOptions {
    * 10,000; 0 = never). Covers a final the stream skipped with no later candle to reveal the gap.
    */
   missingFinalMs?: number;
+  /**
+   * REST's newest candle, while Binance does not yet serve the one after it and the watch above
+   * has not vouched for it, is held back until Binance's clock is this far past its close (ms,
+   * default 300,000, as the `ingest` function does).
+   */
+  holdUnconfirmedMs?: number;
   /** Heartbeat period (ms, default 15,000; at most 30,000). */
   heartbeatMs?: number;
   /** Reconnect backoff (default 1 s doubling to 60 s, jittered, reset after 60 s up). */
@@ -102,6 +118,8 @@ export interface RelayStats {
   gaps: number;
   /** Finals still missing `missingFinalMs` after the stream's clock passed them (series backfilled). */
   missingFinals: number;
+  /** REST candles held back by a backfill: Binance did not yet serve the candle after them. */
+  heldBack: number;
   malformed: number;
   unknownMessages: number;
   serverShutdowns: number;
@@ -199,6 +217,11 @@ class RelayProcess implements Relay {
   #stopping: Promise<StopReport> | null = null;
   /** Latest close instant (ms) of any final kline received: the stream's clock. */
   #streamClock: number | null = null;
+  /**
+   * Latest close instant (ms) whose missing-final watch has run: REST rows of candles that closed
+   * by then are taken as final (see the module doc).
+   */
+  #trusted = -Infinity;
 
   constructor(o: RelayOptions, keys: SeriesKey[]) {
     this.#o = {
@@ -211,6 +234,7 @@ class RelayProcess implements Relay {
       maxUrlStreams: o.maxUrlStreams ?? 200,
       flushWaitMs: o.flushWaitMs ?? 250,
       missingFinalMs: o.missingFinalMs ?? 10_000,
+      holdUnconfirmedMs: o.holdUnconfirmedMs ?? 300_000,
       heartbeatMs: Math.min(30_000, o.heartbeatMs ?? 15_000),
       backoff: o.backoff ?? {},
       renewAfterMs: o.renewAfterMs ?? 23 * 3_600_000,
@@ -253,6 +277,7 @@ class RelayProcess implements Relay {
       lateCandles: 0,
       gaps: 0,
       missingFinals: 0,
+      heldBack: 0,
       malformed: 0,
       unknownMessages: 0,
       serverShutdowns: 0,
@@ -518,9 +543,10 @@ class RelayProcess implements Relay {
 
   /**
    * The missing-final watch: `missingFinalMs` after the stream's clock reached close instant
-   * `instant`, every live series whose next candle had closed by then (its close ≤ `instant`) but
-   * is still not in hand is backfilled (a final that arrives after all is then a duplicate). One
-   * timer per instant.
+   * `instant` (or a backfill held back a candle closing then), REST rows of candles closed by
+   * `instant` become trusted, and every live series whose next candle had closed by then (its
+   * close ≤ `instant`) but is still not in hand is backfilled (a final that arrives after all is
+   * then a duplicate). One timer per instant.
    */
   #watchMissing(instant: number): void {
     if (this.#o.missingFinalMs <= 0 || this.#abort.signal.aborted) return;
@@ -529,6 +555,7 @@ class RelayProcess implements Relay {
     const timer = setTimeout(() => {
       this.#missingTimers.delete(timer);
       this.#watched.delete(instant);
+      if (instant > this.#trusted) this.#trusted = instant;
       const missing = [...this.#states.values()].filter((st) =>
         st.phase === "live" && !st.removed && st.accepted !== null &&
         nextOpenTime(nextOpenTime(st.accepted, st.key.interval), st.key.interval) <= instant
@@ -545,6 +572,17 @@ class RelayProcess implements Relay {
       this.#backfill(missing, "final missing");
     }, this.#o.missingFinalMs);
     this.#missingTimers.add(timer);
+  }
+
+  /** A series' backfill is over (it goes live): a candle held back arms the watch for its close. */
+  #afterBackfill(st: SeriesState, outcome: BackfillOutcome): void {
+    const held = outcome.held !== null && (st.accepted === null || outcome.held > st.accepted)
+      ? outcome.held
+      : null;
+    if (held !== null) {
+      this.#s.heldBack++;
+      this.#watchMissing(nextOpenTime(held, st.key.interval));
+    }
   }
 
   #written(w: Written): void {
@@ -607,13 +645,16 @@ class RelayProcess implements Relay {
       initialCandles: this.#o.initialCandles,
       concurrency: this.#o.backfillConcurrency,
       batchRows: this.#o.backfillBatchRows,
+      holdUnconfirmedMs: this.#o.holdUnconfirmedMs,
+      isFinal: (st, openTime) => nextOpenTime(openTime, st.key.interval) <= this.#trusted,
       onFetched: (n) => (this.#s.backfilledCandles += n),
       onError: (kind, m) => this.#error(kind, m),
       // Everything of this series is queued: its next stream candles queue behind it.
-      onLive: (st) => {
+      onLive: (st, outcome) => {
         st.inBackfill = false;
         st.rerun = false;
         st.phase = "live";
+        this.#afterBackfill(st, outcome);
         // Its next candle has closed by the stream's clock but its final was not buffered: watch
         // for it (a final skipped at the end of the buffer has no later candle to reveal it).
         if (st.accepted !== null && this.#streamClock !== null) {
@@ -660,6 +701,7 @@ class RelayProcess implements Relay {
           lateCandles: s.lateCandles,
           gaps: s.gaps,
           missingFinals: s.missingFinals,
+          heldBack: s.heldBack,
           malformed: s.malformed,
           unknownMessages: s.unknownMessages,
           serverShutdowns: s.serverShutdowns,

@@ -111,6 +111,57 @@ Deno.test("the open last row is never returned: closedness is judged by the serv
   }
 });
 
+Deno.test("holdUnconfirmedMs: a closed candle Binance does not yet follow with the next one is held back (onHeld told) unless isFinal says it is final", async () => {
+  // 1 s after candle 99 closed (by Binance's clock), klines lag by 3 s: candle 99 is served as it
+  // was while open, and candle 100 is not served yet.
+  const fake = await startFakeBinance({
+    series: [btc],
+    startTime: btc.rows[99][6] + 1 + 1000,
+    autoStart: false,
+  });
+  try {
+    fake.rest.closeLagMs = 3000;
+    const { rest } = client(fake);
+    const query = { symbol: "BTCUSDT", interval: "1h" as const, startTime: btc.rows[95][0] };
+    const plain = (await collect(rest.closedKlines(query))).flat();
+    assert.equal(plain.length, 5, "without a hold the stale row counts as closed");
+    assert.notDeepEqual(plain[4], original[99], "...with its in-progress values");
+    const held: unknown[] = [];
+    const holding = (await collect(rest.closedKlines({
+      ...query,
+      holdUnconfirmedMs: 300_000,
+      onHeld: (row) => held.push(row[0]),
+    }))).flat();
+    assert.deepEqual(holding, original.slice(95, 99), "candle 99 held back");
+    assert.deepEqual(held, [btc.rows[99][0]], "and the caller told which");
+    const vouched = (await collect(rest.closedKlines({
+      ...query,
+      holdUnconfirmedMs: 300_000,
+      isFinal: (row) => row[0] < btc.rows[99][0],
+      onHeld: (row) => held.push(row[0]),
+    }))).flat();
+    assert.deepEqual(vouched, original.slice(95, 99), "isFinal false for it: still held");
+    const trusted = (await collect(rest.closedKlines({
+      ...query,
+      holdUnconfirmedMs: 300_000,
+      isFinal: () => true,
+    }))).flat();
+    assert.equal(trusted.length, 5, "isFinal true: returned as served");
+    // Once Binance serves candle 100 (the lag is over), candle 99 is confirmed and final.
+    fake.clock.advanceTo(btc.rows[99][6] + 1 + 5000);
+    held.length = 0;
+    const caughtUp = (await collect(rest.closedKlines({
+      ...query,
+      holdUnconfirmedMs: 300_000,
+      onHeld: (row) => held.push(row[0]),
+    }))).flat();
+    assert.deepEqual(caughtUp, original.slice(95, 100));
+    assert.deepEqual(held, []);
+  } finally {
+    await fake.close();
+  }
+});
+
 Deno.test("endTime bounds the pages; a run with no closed candle yields nothing", async () => {
   const fake = await fakeAt(3000);
   try {

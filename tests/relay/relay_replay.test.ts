@@ -236,9 +236,15 @@ Deno.test("candles that close while the connection is down are backfilled after 
   const series = threeByTwo("RPI", 96, 24);
   await withWorld(series, { speed: QUARTER / 20, autoStart: false }, async (w) => {
     // Reconnects take ≥ 300 ms: the rest of the replay closes meanwhile and no later candle follows
-    // to reveal a gap, so only the backfill after the reconnect can store it.
+    // to reveal a gap, so only the backfill after the reconnect can store it. The fake's clock then
+    // stands at the last close, so REST never serves a candle after the last one: the backfill
+    // holds it back (it could still be in progress) until the missing-final watch has run for its
+    // close instant, missingFinalMs later.
     const relay = await startRelay(
-      relayOptions(w, { backoff: { initialMs: 600, maxMs: 600, stableMs: 60_000 } }),
+      relayOptions(w, {
+        backoff: { initialMs: 600, maxMs: 600, stableMs: 60_000 },
+        missingFinalMs: 300,
+      }),
     );
     await waitFor("connected", () => relay.stats.connectionsReady === 1 && relay.idle());
     w.fake.play();

@@ -175,6 +175,13 @@ export interface ClosedKlinesQuery {
    * (trading stopped: an outage, a delisting). Only without `endTime`. Default: not held back.
    */
   holdUnconfirmedMs?: number;
+  /**
+   * With `holdUnconfirmedMs`: true for a row the caller knows to be final by other evidence (the
+   * relay: its stream's clock passed the row's close long enough ago), which is then not held back.
+   */
+  isFinal?: (row: KlineRow) => boolean;
+  /** With `holdUnconfirmedMs`: told the row held back, if any (once per call, the newest row). */
+  onHeld?: (row: KlineRow) => void;
   signal?: AbortSignal;
 }
 
@@ -286,7 +293,8 @@ export class BinanceRest {
    * closed one, in pages of at most 1,000 rows, oldest first. Closed means close time < the server
    * time read once before the first page (`GET /api/v3/time`), so a candle still open is never
    * returned, whatever the local clock says. With `holdUnconfirmedMs`, a closed candle Binance has
-   * not yet followed with the next one is held back (see {@link ClosedKlinesQuery}). Raises
+   * not yet followed with the next one is held back unless `isFinal` says otherwise, and `onHeld`
+   * is told (see {@link ClosedKlinesQuery}). Raises
    * {@link BinanceError}.
    */
   async *closedKlines(q: ClosedKlinesQuery): AsyncGenerator<KlineRow[], void, void> {
@@ -306,8 +314,11 @@ export class BinanceRest {
       // The answer ends with a closed candle: Binance does not serve its successor yet.
       if (
         hold !== undefined && n > 0 && n === page.length && page.length < KLINES_MAX_LIMIT &&
-        page[n - 1][6] + 1 + hold > cutoff
-      ) n--;
+        page[n - 1][6] + 1 + hold > cutoff && !(q.isFinal?.(page[n - 1]) ?? false)
+      ) {
+        q.onHeld?.(page[n - 1]);
+        n--;
+      }
       if (n > 0) yield n === page.length ? page : page.slice(0, n);
       if (page.length < KLINES_MAX_LIMIT || n < page.length) return;
       from = page[page.length - 1][0] + 1;
