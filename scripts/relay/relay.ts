@@ -21,9 +21,13 @@
  * it. Otherwise the candle is held back: the stream's final stores it, and if none comes, the watch
  * (armed for that close instant) fetches it again. A stored candle is therefore never replaced by a
  * later version, and the analysis never sees in-progress values.
+ *
+ * A series whose final is missing and whose REST check finds nothing newer (a halted or delisted
+ * symbol) goes quiet: the watch checks it again after one interval, then two, four... at most
+ * hourly (`quiet.ts`); any final kline of it ends that at once.
  */
 
-import { isAligned, nextOpenTime } from "../../shared/candles/intervals.ts";
+import { INTERVAL_MS, isAligned, nextOpenTime } from "../../shared/candles/intervals.ts";
 import type { WsKline } from "../../shared/candles/ws_kline.ts";
 import { BINANCE_REST_URLS, BinanceRest } from "../../supabase/functions/_shared/binance_rest.ts";
 import {
@@ -38,6 +42,7 @@ import { type BackfillOutcome, backfillSeries } from "./backfill.ts";
 import { CloseBatcher, type InstantBatch } from "./batcher.ts";
 import { classifyMessage } from "./messages.ts";
 import type { BackoffOptions } from "./pacing.ts";
+import { QUIET_MAX_MS } from "./quiet.ts";
 import { SeriesState, shardsOf, streamName } from "./series.ts";
 import { type ShardEvents, type ShardOptions, StreamShard } from "./shard.ts";
 import { IngestWriter, type Written } from "./writer.ts";
@@ -81,6 +86,8 @@ export interface RelayOptions {
    * default 300,000, as the `ingest` function does).
    */
   holdUnconfirmedMs?: number;
+  /** Longest wait between missing-final checks of a quiet (halted?) series (ms, default 1 h). */
+  quietMaxMs?: number;
   /** Heartbeat period (ms, default 15,000; at most 30,000). */
   heartbeatMs?: number;
   /** Reconnect backoff (default 1 s doubling to 60 s, jittered, reset after 60 s up). */
@@ -120,6 +127,9 @@ export interface RelayStats {
   missingFinals: number;
   /** REST candles held back by a backfill: Binance did not yet serve the candle after them. */
   heldBack: number;
+  /** Series quiet now (final missing, REST nothing newer: halted?), and checks made of quiet ones. */
+  quietSeries: number;
+  quietChecks: number;
   malformed: number;
   unknownMessages: number;
   serverShutdowns: number;
@@ -235,6 +245,7 @@ class RelayProcess implements Relay {
       flushWaitMs: o.flushWaitMs ?? 250,
       missingFinalMs: o.missingFinalMs ?? 10_000,
       holdUnconfirmedMs: o.holdUnconfirmedMs ?? 300_000,
+      quietMaxMs: o.quietMaxMs ?? QUIET_MAX_MS,
       heartbeatMs: Math.min(30_000, o.heartbeatMs ?? 15_000),
       backoff: o.backoff ?? {},
       renewAfterMs: o.renewAfterMs ?? 23 * 3_600_000,
@@ -278,6 +289,8 @@ class RelayProcess implements Relay {
       gaps: 0,
       missingFinals: 0,
       heldBack: 0,
+      quietSeries: 0,
+      quietChecks: 0,
       malformed: 0,
       unknownMessages: 0,
       serverShutdowns: 0,
@@ -325,6 +338,7 @@ class RelayProcess implements Relay {
       errors: { ...this.#s.errors },
       instantsFlushed: { ...this.#s.instantsFlushed },
       series: this.series.length,
+      quietSeries: this.#quiet().length,
       connections: this.#shards.length,
       connectionsReady: this.#shards.filter((s) => s.state === "ready").length,
       reconnects: this.#shards.reduce((n, s) => n + s.reconnects, 0),
@@ -490,6 +504,7 @@ class RelayProcess implements Relay {
       this.#s.unknownMessages++;
       return;
     }
+    if (st.quiet.quiet) this.#endQuiet(st, "a final kline arrived");
     const t = k.candle.openTime;
     const closes = nextOpenTime(t, st.key.interval);
     if (this.#streamClock === null || closes > this.#streamClock) {
@@ -546,7 +561,8 @@ class RelayProcess implements Relay {
    * `instant` (or a backfill held back a candle closing then), REST rows of candles closed by
    * `instant` become trusted, and every live series whose next candle had closed by then (its
    * close ≤ `instant`) but is still not in hand is backfilled (a final that arrives after all is
-   * then a duplicate). One timer per instant.
+   * then a duplicate), except quiet series not yet due again (`quiet.ts`). One timer per
+   * instant.
    */
   #watchMissing(instant: number): void {
     if (this.#o.missingFinalMs <= 0 || this.#abort.signal.aborted) return;
@@ -558,31 +574,85 @@ class RelayProcess implements Relay {
       if (instant > this.#trusted) this.#trusted = instant;
       const missing = [...this.#states.values()].filter((st) =>
         st.phase === "live" && !st.removed && st.accepted !== null &&
-        nextOpenTime(nextOpenTime(st.accepted, st.key.interval), st.key.interval) <= instant
+        nextOpenTime(nextOpenTime(st.accepted, st.key.interval), st.key.interval) <= instant &&
+        st.quiet.due(instant)
       );
       if (missing.length === 0) return;
-      this.#s.missingFinals += missing.length;
-      this.#log({
-        level: "warn",
-        msg: "final kline missing after its close; backfilling the series",
-        series: missing.map((st) => seriesName(st.key)),
-        closeInstant: instant,
-        waitedMs: this.#o.missingFinalMs,
-      });
+      const active = missing.filter((st) => !st.quiet.quiet);
+      this.#s.missingFinals += active.length;
+      this.#s.quietChecks += missing.length - active.length;
+      if (active.length > 0) {
+        this.#log({
+          level: "warn",
+          msg: "final kline missing after its close; backfilling the series",
+          series: active.map((st) => seriesName(st.key)),
+          closeInstant: instant,
+          waitedMs: this.#o.missingFinalMs,
+        });
+      }
+      for (const st of missing) st.check = instant;
       this.#backfill(missing, "final missing");
     }, this.#o.missingFinalMs);
     this.#missingTimers.add(timer);
   }
 
-  /** A series' backfill is over (it goes live): a candle held back arms the watch for its close. */
+  /**
+   * A series' backfill is over (it goes live): a candle held back arms the watch for its close
+   * instant; a check by the watch that found nothing newer makes the series quiet (or keeps it so,
+   * waiting twice as long), one that found something ends a quiet spell.
+   */
   #afterBackfill(st: SeriesState, outcome: BackfillOutcome): void {
+    const { interval } = st.key;
     const held = outcome.held !== null && (st.accepted === null || outcome.held > st.accepted)
       ? outcome.held
       : null;
     if (held !== null) {
       this.#s.heldBack++;
-      this.#watchMissing(nextOpenTime(held, st.key.interval));
+      this.#watchMissing(nextOpenTime(held, interval));
     }
+    const instant = st.check;
+    st.check = null;
+    if (instant === null || outcome.failed) return;
+    const stillMissing = held === null && st.accepted !== null &&
+      nextOpenTime(nextOpenTime(st.accepted, interval), interval) <= instant;
+    if (outcome.fetched > 0 || !stillMissing) {
+      if (st.quiet.quiet) this.#endQuiet(st, "REST has newer candles");
+      return;
+    }
+    if (st.quiet.fruitless(instant, INTERVAL_MS[interval], this.#o.quietMaxMs)) {
+      this.#log({
+        level: "warn",
+        msg: "final kline still missing and Binance REST has no newer candle (halted or " +
+          "delisted?): checking this series less often (doubling waits) until a kline arrives",
+        series: seriesName(st.key),
+        newestOpenTime: st.accepted,
+        closeInstant: instant,
+        nextCheckAfterMs: st.quiet.backoffMs,
+      });
+    }
+  }
+
+  /** Ends a series' quiet spell and says so (once per spell). */
+  #endQuiet(st: SeriesState, why: string): void {
+    const { since, checks } = st.quiet;
+    st.quiet.reset();
+    this.#log({
+      level: "info",
+      msg: `quiet series active again (${why}); missing-final checks back to normal`,
+      series: seriesName(st.key),
+      quietSince: since,
+      checks,
+    });
+  }
+
+  /** Quiet series for the heartbeat: name, first fruitless check, current wait, checks so far. */
+  #quiet(): { series: string; since: number | null; backoffMs: number; checks: number }[] {
+    return [...this.#states.values()].filter((st) => !st.removed && st.quiet.quiet).map((st) => ({
+      series: seriesName(st.key),
+      since: st.quiet.since,
+      backoffMs: st.quiet.backoffMs,
+      checks: st.quiet.checks,
+    }));
   }
 
   #written(w: Written): void {
@@ -702,6 +772,8 @@ class RelayProcess implements Relay {
           gaps: s.gaps,
           missingFinals: s.missingFinals,
           heldBack: s.heldBack,
+          quietChecks: s.quietChecks,
+          quietSeries: this.#quiet(),
           malformed: s.malformed,
           unknownMessages: s.unknownMessages,
           serverShutdowns: s.serverShutdowns,

@@ -1,13 +1,15 @@
 /**
  * The relay's view of one series (a symbol at an interval): its stream name, whether it is being
  * backfilled (WebSocket candles then wait in `buffer`) or live, the newest open time accepted for
- * storage, and the recent open times already stored or queued (duplicates are dropped by them).
+ * storage, the recent open times already stored or queued (duplicates are dropped by them), and
+ * the missing-final watch's backoff when the series goes quiet.
  * Also: reading a series list such as `BTCUSDT:1h,ETHUSDT:15m`, and splitting streams into shards.
  */
 
 import { type Interval, INTERVAL_MS, isInterval } from "../../shared/candles/intervals.ts";
 import type { Candle } from "../../shared/candles/types.ts";
 import type { SeriesKey } from "../../supabase/functions/_shared/db_api.ts";
+import { QuietBackoff } from "./quiet.ts";
 
 /** Binance's kline stream name of a series, e.g. `btcusdt@kline_1h`. */
 export function streamName(k: SeriesKey): string {
@@ -40,6 +42,10 @@ export class SeriesState {
   accepted: number | null = null;
   /** Final WebSocket candles received while backfilling, by open time. */
   readonly buffer = new Map<number, Candle>();
+  /** While a backfill started by the missing-final watch runs: the watch's close instant (ms). */
+  check: number | null = null;
+  /** The missing-final watch's backoff for this series when it has gone quiet (halted?). */
+  readonly quiet = new QuietBackoff();
   readonly #known = new Set<number>();
 
   constructor(key: SeriesKey) {

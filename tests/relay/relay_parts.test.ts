@@ -1,12 +1,14 @@
 /**
  * The relay's small parts on their own: reconnect backoff, the outgoing message limit, message
- * classification, series lists, and the close-instant batcher's rules.
+ * classification, series lists, the close-instant batcher's rules, and the missing-final watch's
+ * backoff for a quiet series.
  */
 
 import assert from "node:assert/strict";
 import { CloseBatcher, type InstantBatch } from "../../scripts/relay/batcher.ts";
 import { classifyMessage } from "../../scripts/relay/messages.ts";
 import { Backoff, MessageLimiter } from "../../scripts/relay/pacing.ts";
+import { QUIET_MAX_MS, QuietBackoff } from "../../scripts/relay/quiet.ts";
 import { parseSeriesList, shardsOf } from "../../scripts/relay/series.ts";
 import type { Interval } from "../../shared/candles/intervals.ts";
 import type { SeriesCandle } from "../../supabase/functions/_shared/db_api.ts";
@@ -165,4 +167,34 @@ Deno.test("batcher: an incomplete instant is flushed by its deadline", async () 
   assert.equal(out.length, 0);
   await new Promise((r) => setTimeout(r, 80));
   assert.deepEqual(out.map((x) => x.reason), ["deadline"]);
+});
+
+Deno.test("quiet series: checks one interval apart, then twice as long each time, at most hourly (or one interval); reset ends it", () => {
+  const MIN = 60_000;
+  /** Waits (minutes) between the first `n` checks of a series of `intervalMs`, each made when due. */
+  const waits = (intervalMs: number, n: number, maxMs = QUIET_MAX_MS) => {
+    const q = new QuietBackoff();
+    let at = 0;
+    const out: number[] = [];
+    for (let i = 0; i < n; i++) {
+      assert.ok(q.due(at));
+      const first = q.fruitless(at, intervalMs, maxMs);
+      assert.equal(first, i === 0, "only the first fruitless check starts a quiet spell");
+      assert.ok(!q.due(q.until - 1));
+      out.push((q.until - at) / MIN);
+      at = q.until;
+    }
+    return out;
+  };
+  assert.deepEqual(waits(MIN, 9), [1, 2, 4, 8, 16, 32, 60, 60, 60]);
+  assert.deepEqual(waits(15 * MIN, 5), [15, 30, 60, 60, 60]);
+  assert.deepEqual(waits(240 * MIN, 3), [240, 240, 240], "never more often than its interval");
+  assert.deepEqual(waits(15 * MIN, 6, 86_400_000), [15, 30, 60, 120, 240, 480]);
+  const q = new QuietBackoff();
+  assert.ok(!q.quiet && q.due(0) && !q.reset(), "not quiet: nothing to end");
+  q.fruitless(1000, MIN);
+  q.fruitless(q.until, MIN);
+  assert.deepEqual([q.quiet, q.since, q.checks, q.backoffMs], [true, 1000, 2, 2 * MIN]);
+  assert.ok(q.reset());
+  assert.deepEqual([q.quiet, q.since, q.checks, q.due(0)], [false, null, 0, true]);
 });

@@ -77,7 +77,10 @@ function checkSpeed(speed: ReplaySpeed): ReplaySpeed {
   return speed;
 }
 
-/** One series to replay: a symbol at an interval and its recorded rows, oldest first. */
+/**
+ * One series to replay: a symbol at an interval and its recorded rows, oldest first. Rows may have
+ * gaps: a halted symbol (Binance status BREAK) has no candle then, on the stream or over REST.
+ */
 export interface ReplaySeries {
   /** Binance symbol, upper case (e.g. BTCUSDT). */
   symbol: string;

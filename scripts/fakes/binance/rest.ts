@@ -40,6 +40,8 @@ export interface RestStats {
   requestsDuringBan: number;
   /** Largest `limit` asked for. */
   maxLimitAsked: number;
+  /** Klines requests answered with rows (status 200), per series (`SYMBOL interval`). */
+  klinesBySeries: Record<string, number>;
 }
 
 /** Weight Binance charges per endpoint. */
@@ -52,6 +54,7 @@ export class FakeRest {
     statuses: {},
     requestsDuringBan: 0,
     maxLimitAsked: 0,
+    klinesBySeries: {},
   };
   /** Failures to serve, in order. */
   readonly faults: RestFault[] = [];
@@ -228,6 +231,8 @@ export class FakeRest {
     if (limit < 1 || limit > 1000) {
       return this.#json(400, { code: -1130, msg: "Data sent for parameter 'limit' is not valid." });
     }
+    const key = `${symbol} ${interval}`;
+    this.stats.klinesBySeries[key] = (this.stats.klinesBySeries[key] ?? 0) + 1;
     const rows = this.#series.get(`${symbol}|${interval}`)?.rows ?? [];
     const now = this.#clock.now() - this.closeLagMs; // the market as klines answers show it
     const visible = upperBound(rows, now); // rows that have opened by now
