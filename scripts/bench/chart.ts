@@ -21,10 +21,11 @@ import fontBold from "@expo-google-fonts/jetbrains-mono/700Bold/JetBrainsMono_70
 };
 import type { ChartInput } from "../../shared/chart/types.ts";
 import { analyzeSeries } from "../../shared/signals/window.ts";
+import { layoutSignalChart } from "../../shared/chart/layout.ts";
 import {
   initChartRenderer,
   renderSignalChart,
-  signalChartSvg,
+  sceneToPngSvg,
   svgToPng,
 } from "../../supabase/functions/_shared/chart/render_png.ts";
 import { fixtureSeries } from "../../tests/support/fixtures.ts";
@@ -92,7 +93,7 @@ async function main(): Promise<void> {
     for (const input of cases) {
       for (const theme of ["light", "dark"] as const) {
         let t0 = performance.now();
-        const svg = signalChartSvg(input, { ...opts, theme });
+        const svg = sceneToPngSvg(layoutSignalChart(input, { ...opts, theme }));
         layout.push(performance.now() - t0);
         t0 = performance.now();
         const png = svgToPng(svg);
@@ -115,7 +116,7 @@ async function main(): Promise<void> {
   console.log(`  PNG size: ${(bytes / raster.length / 1024).toFixed(1)} KB on average`);
 
   // The alternative renderer's floor: encoding the same RGBA pixels with a JavaScript PNG encoder.
-  const svg = signalChartSvg(cases[0], opts);
+  const svg = sceneToPngSvg(layoutSignalChart(cases[0], opts));
   const img = new Resvg(svg, { font: { fontBuffers: [fontRegular, fontBold] } }).render();
   const rgba = { width: img.width, height: img.height, data: img.pixels, channels: 4 };
   const js: number[] = [];

@@ -1,9 +1,10 @@
 /**
  * Signal chart as PNG, for Discord cards and the `chart` CLI: the pure layout from `shared/chart/`
  * written as SVG and rasterised by resvg (Rust, compiled to WebAssembly: `@resvg/resvg-wasm`) with
- * the JetBrains Mono font bundled in (no system fonts, no network). Edge-safe: no native addons,
- * no file or network access at run time; the wasm and font bytes are part of the module graph, so
- * an esbuild bundle carries them.
+ * the JetBrains Mono font bundled in (no system fonts, no network). Labels reach resvg as glyph
+ * outlines shaped ahead of time (`shared/chart/glyph_outlines.ts`). Edge-safe: no
+ * native addons, no file or network access at run time; the wasm and font bytes are part of the
+ * module graph, so an esbuild bundle carries them.
  */
 
 import { initWasm, Resvg } from "@resvg/resvg-wasm";
@@ -16,7 +17,7 @@ import fontBold from "@expo-google-fonts/jetbrains-mono/700Bold/JetBrainsMono_70
 };
 import { layoutSignalChart } from "../../../../shared/chart/layout.ts";
 import { CHART_FONT_FAMILY, sceneToSvg } from "../../../../shared/chart/svg.ts";
-import type { ChartInput, ChartOptions } from "../../../../shared/chart/types.ts";
+import type { ChartInput, ChartOptions, ChartScene } from "../../../../shared/chart/types.ts";
 
 /** Result of {@link renderSignalChart}: the PNG, or why there is none. Never thrown. */
 export type ChartRender =
@@ -40,20 +41,32 @@ export function initChartRenderer(): Promise<void> {
   return ready;
 }
 
-/** The SVG text of the chart (same layout as the PNG); throws ChartError on bad input. */
+const FONT = {
+  fontBuffers: [fontRegular, fontBold],
+  defaultFontFamily: CHART_FONT_FAMILY,
+  monospaceFamily: CHART_FONT_FAMILY,
+};
+
+/** The SVG text of the chart (same layout as the PNG, labels as `<text>`); throws ChartError on bad input. */
 export function signalChartSvg(input: ChartInput, options: ChartOptions = {}): string {
   return sceneToSvg(layoutSignalChart(input, options));
 }
 
-/** Rasterises an SVG made by {@link signalChartSvg} to PNG bytes (call {@link initChartRenderer} first). */
+/**
+ * The SVG the PNG is rasterised from: `scene` with its labels as glyph outlines
+ * (`shared/chart/glyph_outlines.ts`), so resvg has nothing to shape.
+ */
+export function sceneToPngSvg(scene: ChartScene): string {
+  return sceneToSvg(scene, { text: "outlines" });
+}
+
+/**
+ * Rasterises an SVG (made by {@link sceneToPngSvg} or {@link signalChartSvg}) to PNG bytes (call
+ * {@link initChartRenderer} first). The bundled fonts are handed to resvg only when the SVG has a
+ * `<text>` element left to shape.
+ */
 export function svgToPng(svg: string): { png: Uint8Array; width: number; height: number } {
-  const resvg = new Resvg(svg, {
-    font: {
-      fontBuffers: [fontRegular, fontBold],
-      defaultFontFamily: CHART_FONT_FAMILY,
-      monospaceFamily: CHART_FONT_FAMILY,
-    },
-  });
+  const resvg = new Resvg(svg, svg.includes("<text") ? { font: FONT } : undefined);
   try {
     const image = resvg.render();
     try {
@@ -86,7 +99,7 @@ export async function renderSignalChart(
   try {
     await initChartRenderer();
     const t0 = performance.now();
-    const out = svgToPng(signalChartSvg(input, options));
+    const out = svgToPng(sceneToPngSvg(layoutSignalChart(input, options)));
     return { ok: true, ...out, ms: performance.now() - t0 };
   } catch (e) {
     const msg = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
