@@ -10,8 +10,10 @@ select views_are('public', array['v_recent_signals', 'v_signal_stats'], 'public 
 select has_pk('public', 'candles', 'candles has a primary key');
 select col_is_pk('public', 'candles', array['symbol', 'timeframe', 'open_time'], 'candles is keyed by symbol, timeframe, open_time');
 select col_type_is('public', 'candles', 'open_time', 'timestamp with time zone', 'candle open_time is timestamptz');
-select has_unique('public', 'signals', 'signals has a unique constraint');
-select col_is_unique('public', 'signals', array['symbol', 'timeframe', 'open_time'], 'one signal per symbol, timeframe and bar');
+select is((select pg_get_indexdef(i.indexrelid) from pg_index i where i.indexrelid = 'public.signals_one_live_per_bar'::regclass),
+  'CREATE UNIQUE INDEX signals_one_live_per_bar ON public.signals USING btree (symbol, timeframe, open_time) WHERE (superseded_at IS NULL)',
+  'one live signal per symbol, timeframe and bar (superseded ones kept beside it)');
+select hasnt_index('public', 'signals', 'signals_one_per_bar', 'the unique constraint over every row is gone');
 select has_check('public', 'candles', 'candles has check constraints');
 select bag_has(
   $$select conname::text from pg_constraint where conrelid = 'public.candles'::regclass and contype = 'c'$$,
@@ -22,15 +24,16 @@ select bag_has(
 select columns_are('public', 'signals', array['id', 'symbol', 'timeframe', 'open_time', 'direction', 'entry',
   'stop_loss', 'tp1', 'tp2', 'tp3', 'risk_reward', 'confidence', 'atr', 'contributions', 'patterns',
   'rationale', 'status', 'created_at', 'notify_status', 'notify_attempts', 'next_attempt_at', 'last_error',
-  'discord_message_id', 'lease_until', 'notified_at', 'evidence'],
+  'discord_message_id', 'lease_until', 'notified_at', 'evidence', 'superseded_at', 'superseded_reason'],
   'signals has levels, details and the posting decision (the old outbox columns stay unused)');
 select is((select array_agg(a.attname::text order by a.attnum) from pg_publication_rel r
   join pg_publication p on p.oid = r.prpubid
   join pg_attribute a on a.attrelid = r.prrelid and a.attnum = any (r.prattrs)
   where p.pubname = 'supabase_realtime' and r.prrelid = 'public.signals'::regclass),
   array['id', 'symbol', 'timeframe', 'open_time', 'direction', 'entry', 'stop_loss', 'tp1', 'tp2', 'tp3',
-    'risk_reward', 'confidence', 'atr', 'contributions', 'patterns', 'rationale', 'status', 'created_at', 'evidence'],
-  'Realtime publishes the signal and its status, not the posting bookkeeping');
+    'risk_reward', 'confidence', 'atr', 'contributions', 'patterns', 'rationale', 'status', 'created_at', 'evidence',
+    'superseded_at', 'superseded_reason'],
+  'Realtime publishes the signal, its status and its withdrawal, not the posting bookkeeping');
 select has_fk('public', 'signal_performance', 'signal_performance references signals');
 select has_column('public', 'user_subscriptions', 'min_confidence', 'subscriptions carry a minimum confidence');
 
