@@ -69,6 +69,7 @@ function signal(over: Partial<CardSignal> = {}): CardSignal {
     status: "open",
     notifyStatus: "pending",
     outcome: null,
+    withdrawn: null,
     ...over,
   };
 }
@@ -152,6 +153,31 @@ Deno.test("cards with extreme prices (1e-8, 1e6), long rationales and every opti
     ]);
     bodies.push([`edit ${price}`, cardEdit(s)]);
     bodies.push([`mentions ${price}`, mentionsMessage(s, mentions)]);
+    const withdrawn = {
+      ...s,
+      withdrawn: {
+        time: Date.UTC(2024, 0, 2),
+        reason: `candle history changed from 2024-01-01 00:00 UTC ${"x".repeat(450)}`,
+        replacement: {
+          id: 2 ** 53 - 1,
+          direction: "long" as const,
+          entry: price,
+          stopLoss: price / 2,
+          takeProfits: [price * 3, price * 4, price * 5] as [number, number, number],
+        },
+      },
+    };
+    bodies.push([`withdrawn card ${price}`, cardMessage(withdrawn, mentions, { chart: false })]);
+    bodies.push([`withdrawn edit ${price}`, cardEdit(withdrawn)]);
+    const nothing = { barTime: null, r: null, price: null };
+    bodies.push([
+      `withdrawn follow-up ${price}`,
+      followUpMessage(withdrawn, "withdrawn", nothing, { messageId: "1", channelId: "2" }),
+    ]);
+    bodies.push([
+      `withdrawn webhook ${price}`,
+      followUpMessage(withdrawn, "withdrawn", nothing, null),
+    ]);
     for (const kind of ["tp1", "tp2", "tp3", "stop", "expired"] as const) {
       const d = { barTime: Date.UTC(2024, 0, 1), r: 1.5, price };
       bodies.push([
@@ -243,6 +269,17 @@ Deno.test("500 random cards and follow-ups (any strings, numbers, NaN, Infinity,
       ]),
       status: pick(["open", "tp1", "tp2", "tp3", "stopped", "expired", text(5)]),
       openTime: pick([NaN, 0, Date.UTC(2024, 0, 1), 8.64e15, -1e20]),
+      withdrawn: pick([null, {
+        time: num(),
+        reason: text(r() < 0.2 ? 3000 : 100),
+        replacement: pick([null, {
+          id: num(),
+          direction: pick(["long", "short"] as const),
+          entry: num(),
+          stopLoss: num(),
+          takeProfits: [num(), num(), num()] as [number, number, number],
+        }]),
+      }]),
     });
     const mentions = Array.from({ length: Math.floor(r() * 120) }, (_, k) => String(k + 1));
     assertWithinLimits(
@@ -250,7 +287,7 @@ Deno.test("500 random cards and follow-ups (any strings, numbers, NaN, Infinity,
       `random card ${i}`,
     );
     assertWithinLimits(
-      followUpMessage(s, pick(["tp1", "tp2", "tp3", "stop", "expired"] as const), {
+      followUpMessage(s, pick(["tp1", "tp2", "tp3", "stop", "expired", "withdrawn"] as const), {
         barTime: num(),
         r: num(),
         price: num(),
@@ -390,5 +427,62 @@ Deno.test("the evidence line is the track record of setups like this one (from S
     card.fields?.slice(-2).map((x) => x.name),
     ["Setups like this", "Status"],
     "the record just above the status line",
+  );
+});
+
+Deno.test("a withdrawn signal's card and its follow-up say why it no longer stands and what its bar gives now", () => {
+  const replaced = signal({
+    withdrawn: {
+      time: Date.UTC(2024, 11, 26),
+      reason: "candle history changed from 2024-12-25 19:00 UTC",
+      replacement: {
+        id: 57,
+        direction: "short",
+        entry: 98506.36,
+        stopLoss: 99860.5,
+        takeProfits: [95798.1, 94444, 93089.9],
+      },
+    },
+  });
+  const card = renderCard(replaced);
+  assert.equal(card.title, "✖ Withdrawn · ▼ SHORT · BTCUSDT 1h");
+  assert.equal(card.color, 0x95a5a6, "grey, not the direction's colour");
+  const status = card.fields?.find((f) => f.name === "Status")?.value ?? "";
+  assert.equal(
+    status,
+    "✖ Withdrawn: candle history changed from 2024-12-25 19:00 UTC; the bar now gives ▼ SHORT entry 98506.36, stop 99860.50, targets 95798.10 / 94444.00 / 93089.90 (signal #57)",
+  );
+  const reply = followUpMessage(replaced, "withdrawn", { barTime: null, r: null, price: null }, {
+    messageId: "1",
+    channelId: "2",
+  });
+  const e = reply.embeds?.[0];
+  assert.equal(e?.title, "✖ Withdrawn · ▼ SHORT BTCUSDT 1h");
+  assert.match(
+    String(e?.description),
+    /^\*\*This signal no longer stands\.\*\* The candle history/,
+  );
+  assert.match(
+    String(e?.description),
+    /the bar opening 2024-12-25 21:00 UTC now gives ▼ SHORT entry 98506\.36, stop 99860\.50, targets 95798\.10 \/ 94444\.00 \/ 93089\.90 \(signal #57\)\.$/,
+  );
+  assert.equal(reply.message_reference?.message_id, "1", "a reply to the card");
+  const gone = signal({
+    withdrawn: {
+      time: 0,
+      reason: "candle history changed from 2024-12-25 19:00 UTC",
+      replacement: null,
+    },
+  });
+  assert.match(
+    String(
+      followUpMessage(gone, "withdrawn", { barTime: null, r: null, price: null }, null)
+        .embeds?.[0].description,
+    ),
+    /^Re: signal #42, .*\n\*\*This signal no longer stands\.\*\*.*gives no signal\.$/s,
+  );
+  assert.match(
+    renderCard(gone).fields?.find((f) => f.name === "Status")?.value ?? "",
+    /; the bar gives no signal now$/,
   );
 });

@@ -251,6 +251,23 @@ Deno.test("/lastsignal shows the card; unknown, untracked and malformed symbols 
         /^2024-01-01 02:00 UTC/,
         "the latest bar",
       );
+      // A withdrawn signal (superseded after a late candle) is never shown; /status counts it.
+      await sql`update public.signals set superseded_at = now(),
+        superseded_reason = 'candle history changed from 2024-01-01 01:00 UTC'
+        where symbol = ${SYMBOL} and open_time = '2024-01-01 02:00+00'`;
+      const live = await send(
+        interaction(2, "lastsignal", [str("symbol", SYMBOL), str("timeframe", "1h")]),
+      );
+      assert.match(
+        live.body.data?.embeds?.[0].fields?.find((f) => f.name === "Bar")?.value ?? "",
+        /^2024-01-01 01:00 UTC/,
+        "the latest live bar",
+      );
+      const status = await send(interaction(2, "status"));
+      assert.match(
+        status.body.data?.embeds?.[0].fields?.find((f) => f.name === "Signals")?.value ?? "",
+        /, [1-9]\d* withdrawn in 24 h$/,
+      );
       const cases: [Opt[], RegExp][] = [
         [[str("symbol", "NOPEUSDT")], /NOPEUSDT is not tracked \(tracked: .*BTCUSDT/],
         [

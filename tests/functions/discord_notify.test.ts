@@ -2,8 +2,9 @@
  * discord-notify over real HTTP against the real test database and the fake Discord: every card
  * is posted exactly once (a burst with charts within the rate limits and the charts per run, 429s
  * and 5xx recovered, a lost answer not doubled, concurrent runs not doubled), refusals are given up
- * with Discord's reason, 401/403 stop all sending, follow-ups are replies posted once, and bad
- * wake-ups change nothing. The charts themselves: discord_card_chart.test.ts.
+ * with Discord's reason, 401/403 stop all sending, follow-ups are replies posted once, a withdrawn
+ * signal's unsent card is never posted and its posted card gets one withdrawal, and bad wake-ups
+ * change nothing. The charts themselves: discord_card_chart.test.ts.
  */
 
 import assert from "node:assert/strict";
@@ -468,6 +469,90 @@ Deno.test("more than 100 subscribers: the card mentions 100, a reply mentions th
       assert.ok(posted.every((m) => m.mentions.length <= 100 && m.content.length <= 2000));
       assert.deepEqual(posted.flatMap((m) => m.mentions).sort(), users.sort());
       assert.equal(posted[1].message_reference?.message_id, posted[0].id);
+      assert.deepEqual(fake.violations, []);
+    });
+  } finally {
+    await fake.close();
+    await sql.end();
+  }
+});
+
+/**
+ * Withdraws signals as api.save_analysis does when a rebuild no longer gives them (one transaction:
+ * superseded, then their messages: unsent ones cancelled, a withdrawal per posted card).
+ */
+async function withdraw(sql: ReturnType<typeof connect>, ids: readonly number[]): Promise<void> {
+  await sql.begin(async (tx) => {
+    await tx`update public.signals set superseded_at = now(),
+      superseded_reason = 'candle history changed from 2024-01-01 00:00 UTC'
+      where id = any(${ids.map(String)}::bigint[])`;
+    await tx`select private.withdraw_messages(${ids.map(String)}::bigint[])`;
+  });
+}
+
+Deno.test("a withdrawn signal's unsent card is never posted; a posted card, or one posted while it was withdrawn, gets exactly one withdrawal reply", async () => {
+  const sql = connect();
+  await resetDiscordState(sql);
+  const fake = await startFakeDiscord();
+  const deps = testDeps(sql, { env: botEnv(fake) });
+  try {
+    await withTestSymbol(sql, SYMBOL, async () => {
+      const [t0, t1, t2] = hourTimes(3);
+      const [a] = await insertSignals(sql, SYMBOL, [{ openTime: t0 }]);
+      await runSender(deps, fast);
+      const [cardA] = messagesAbout(fake, SYMBOL);
+      assert.ok(cardA, "A's card is posted");
+      const [b, c] = await insertSignals(sql, SYMBOL, [{ openTime: t1 }, { openTime: t2 }]);
+      // A (posted) and B (queued) are withdrawn before the next run; C while its card is on the way.
+      await withdraw(sql, [a, b]);
+      fake.inject({ delayMs: 1500 }, { method: "POST", times: 1 });
+      const run = runSender(deps, fast);
+      await waitFor("C's card in the sender's hands", async () => {
+        const [row] = await sql`select lease_until from public.discord_outbox
+          where signal_id = ${c} and kind = 'card'`;
+        return row?.lease_until !== null;
+      });
+      await withdraw(sql, [c]);
+      await run;
+      await runSender(deps, fast); // whatever the first run left (C's withdrawal, when queued after it)
+      await makeDue(sql, SYMBOL);
+      await runSender(deps, fast); // nothing is left to post
+      const posted = messagesAbout(fake, SYMBOL);
+      const cards = posted.filter((m) => m.message_reference === undefined);
+      assert.equal(cards.length, 2, "the cards of A and C, never B's");
+      const cardC = cards[1];
+      const bar = (m: typeof cardC) =>
+        (m.embeds[0].fields as { name: string; value: string }[]).find((f) => f.name === "Bar")
+          ?.value;
+      assert.equal(cards[0].id, cardA.id);
+      assert.match(bar(cardC) ?? "", /^2024-01-01 02:00 UTC/, "the second card is C's, not B's");
+      const replies = posted.filter((m) => m.message_reference !== undefined);
+      assert.deepEqual(
+        replies.map((m) => m.message_reference?.message_id).sort(),
+        [cardA.id, cardC.id].sort(),
+        "one reply to each posted card, none twice",
+      );
+      for (const m of replies) {
+        assert.equal(m.embeds[0].title, `✖ Withdrawn · ▲ LONG ${SYMBOL} 1h`);
+        assert.match(
+          String(m.embeds[0].description),
+          /no longer stands.*candle history changed from 2024-01-01 00:00 UTC.*gives no signal\.$/,
+        );
+      }
+      for (const card of [cardA, cardC]) {
+        const status = (card.embeds[0].fields as { name: string; value: string }[])
+          .find((f) => f.name === "Status");
+        assert.match(status?.value ?? "", /^✖ Withdrawn: candle history changed/, "card edited");
+      }
+      const rows = await outboxOf(sql, SYMBOL);
+      assert.deepEqual(
+        rows.filter((r) => Number(r.signal_id) === b).map((r) => `${r.kind}:${r.status}`),
+        ["card:cancelled"],
+      );
+      assert.deepEqual(
+        rows.filter((r) => r.kind === "withdrawn").map((r) => r.status),
+        ["sent", "sent"],
+      );
       assert.deepEqual(fake.violations, []);
     });
   } finally {

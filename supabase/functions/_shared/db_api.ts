@@ -395,10 +395,50 @@ export interface CardSignal extends SeriesKey {
   /** pending (queued for Discord) or skipped (never posted: analysed too late). */
   notifyStatus: string;
   outcome: TradeOutcome | null;
+  /** Set when the signal was superseded (withdrawn), else null. */
+  withdrawn: Withdrawal | null;
+}
+
+/**
+ * Why and when a stored signal stopped standing: a rebuild after a late or changed candle no longer
+ * gave it identically (`signals.superseded_at`), and what its bar gives now.
+ */
+export interface Withdrawal {
+  /** When it was withdrawn (ms). */
+  time: number;
+  /** E.g. "candle history changed from 2025-01-22 10:00 UTC". */
+  reason: string;
+  /** The live signal of the same bar now, or null when the rebuilt analysis gives none. */
+  replacement: {
+    id: number;
+    direction: "long" | "short";
+    entry: number;
+    stopLoss: number;
+    takeProfits: [number, number, number];
+  } | null;
 }
 
 function finiteOrNull(v: unknown): number | null {
   return typeof v === "number" && Number.isFinite(v) ? v : null;
+}
+
+function toWithdrawal(w: Record<string, unknown> | null | undefined): Withdrawal | null {
+  if (!w) return null;
+  const r = w.replacement as Record<string, unknown> | null | undefined;
+  const tps = (r?.take_profits as number[] | undefined) ?? [];
+  return {
+    time: Number(w.at_ms),
+    reason: typeof w.reason === "string" ? w.reason : "",
+    replacement: r
+      ? {
+        id: Number(r.id),
+        direction: r.direction === "short" ? "short" : "long",
+        entry: Number(r.entry),
+        stopLoss: Number(r.stop_loss),
+        takeProfits: [Number(tps[0]), Number(tps[1]), Number(tps[2])],
+      }
+      : null,
+  };
 }
 
 /** Converts `private.card_data` JSON (snake_case, ms) to a {@link CardSignal}. */
@@ -434,11 +474,23 @@ function toCardSignal(j: Record<string, unknown>): CardSignal {
         stopTime: msOrNull(o.stop_ms),
       }
       : null,
+    withdrawn: toWithdrawal(j.withdrawn as Record<string, unknown> | null | undefined),
   };
 }
 
-/** Kinds of outbox rows: the card, extra mention messages, and one follow-up per outcome event. */
-export type OutboxKind = "card" | "mentions" | "tp1" | "tp2" | "tp3" | "stop" | "expired";
+/**
+ * Kinds of outbox rows: the card, extra mention messages, one follow-up per outcome event, and the
+ * withdrawal of a posted card whose signal was superseded.
+ */
+export type OutboxKind =
+  | "card"
+  | "mentions"
+  | "tp1"
+  | "tp2"
+  | "tp3"
+  | "stop"
+  | "expired"
+  | "withdrawn";
 
 /** A follow-up's event figures (`discord_outbox.details`). */
 export interface FollowUpDetails {
@@ -639,8 +691,11 @@ export interface StatusFigures {
     lastSignal: number | null;
     analyzedUntil: number | null;
   }[];
+  /** Live signals stored in the last 24 h and since 00:00 UTC (superseded ones not counted). */
   signals24h: number;
   signalsToday: number;
+  /** Signals withdrawn (superseded after a late or changed candle) in the last 24 h. */
+  signalsWithdrawn24h: number;
   notificationsPending: number;
   notificationsFailed: number;
   notificationsGivenUp: number;
@@ -697,6 +752,7 @@ export async function statusFigures(sql: Sql): Promise<StatusFigures> {
     })),
     signals24h: Number(s.signals_24h ?? 0),
     signalsToday: Number(s.signals_today ?? 0),
+    signalsWithdrawn24h: Number(s.signals_withdrawn_24h ?? 0),
     notificationsPending: Number(s.notifications_pending ?? 0),
     notificationsFailed: Number(s.notifications_failed ?? 0),
     notificationsGivenUp: Number(s.notifications_given_up ?? 0),

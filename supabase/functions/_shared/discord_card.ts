@@ -4,6 +4,9 @@
  * the mention line for subscribers. Pure: data in, Discord message bodies out, always within
  * Discord's limits (every body goes through {@link fitMessage}).
  *
+ * A withdrawn signal (superseded after a late or changed candle) gets a card edited to say so, grey,
+ * with what its bar gives now, and one follow-up reply saying why it no longer stands.
+ *
  * The card: direction, symbol and interval in the title (an arrow and a word, so colour is not the
  * only cue), green for long and red for short; entry, stop and TP1–TP3 with their distance in
  * percent and in R (1 R = |entry − stop|); the chance of reaching TP1 (the signal's `confidence`,
@@ -234,8 +237,26 @@ function lockedR(s: CardSignal, targetsHit: number): number {
   return r;
 }
 
-/** The status line: open, a target reached (R locked in), or closed (result in R). */
+/** `▲ LONG entry 1.2345, stop 1.2, targets 1.3 / 1.35 / 1.4 (signal #7)`: what a bar gives now. */
+function replacementLine(
+  r: NonNullable<NonNullable<CardSignal["withdrawn"]>["replacement"]>,
+): string {
+  return `${directionLabel(r.direction)} entry ${formatPrice(r.entry)}, stop ${
+    formatPrice(r.stopLoss)
+  }, targets ${r.takeProfits.map(formatPrice).join(" / ")} (signal #${r.id})`;
+}
+
+/**
+ * The status line: open, a target reached (R locked in), closed (result in R), or withdrawn (the
+ * candle history behind the signal changed; what its bar gives now).
+ */
 export function statusLine(s: CardSignal): string {
+  if (s.withdrawn) {
+    const now = s.withdrawn.replacement
+      ? `the bar now gives ${replacementLine(s.withdrawn.replacement)}`
+      : "the bar gives no signal now";
+    return `✖ Withdrawn: ${s.withdrawn.reason || "the candle history behind it changed"}; ${now}`;
+  }
   const o = s.outcome;
   const hits = o ? [o.tp1Time, o.tp2Time, o.tp3Time].filter((t) => t !== null).length : 0;
   switch (s.status) {
@@ -294,9 +315,11 @@ export function renderCard(s: CardSignal, opts: CardOptions = {}): Embed {
     fields.push({ name: "Not posted", value: "analysed after the next bar had closed" });
   }
   const embed: Embed = {
-    title: `${directionLabel(s.direction)} · ${s.symbol} ${s.interval}`,
+    title: `${s.withdrawn ? "✖ Withdrawn · " : ""}${
+      directionLabel(s.direction)
+    } · ${s.symbol} ${s.interval}`,
     description: clip(s.rationale.trim() || "(no rationale)", 1500),
-    color: COLORS[s.direction],
+    color: s.withdrawn ? COLORS.neutral : COLORS[s.direction],
     fields,
     footer: { text: `${DISCLAIMER} · signal #${s.id}` },
   };
@@ -364,6 +387,7 @@ const EVENT_TITLES: Record<Exclude<OutboxKind, "card" | "mentions">, string> = {
   tp3: "🏁 TP3 reached",
   stop: "🛑 Stop hit",
   expired: "⌛ Expired",
+  withdrawn: "✖ Withdrawn",
 };
 
 /** The follow-up text of one outcome event. */
@@ -391,6 +415,15 @@ export function followUpText(
       return `No target or stop reached in time; closed at the last close${
         d.barTime === null ? "" : ` (bar opening ${formatUtc(d.barTime)})`
       }: **${r}**.`;
+    case "withdrawn": {
+      const w = s.withdrawn;
+      const now = w?.replacement
+        ? `now gives ${replacementLine(w.replacement)}`
+        : "gives no signal";
+      return `**This signal no longer stands.** The candle history behind it changed (${
+        w?.reason || "a late or corrected candle"
+      }); analysed again on the repaired candles, the bar opening ${formatUtc(s.openTime)} ${now}.`;
+    }
   }
 }
 
@@ -404,7 +437,11 @@ export function followUpMessage(
   d: FollowUpDetails,
   replyTo: { messageId: string; channelId: string | null } | null,
 ): MessageBody {
-  const color = kind === "stop" ? COLORS.short : kind === "expired" ? COLORS.neutral : COLORS.long;
+  const color = kind === "stop"
+    ? COLORS.short
+    : kind === "expired" || kind === "withdrawn"
+    ? COLORS.neutral
+    : COLORS.long;
   const about = `${directionLabel(s.direction)} ${s.symbol} ${s.interval}`;
   const text = followUpText(s, kind, d);
   const body: MessageBody = {

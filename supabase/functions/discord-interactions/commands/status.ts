@@ -1,7 +1,8 @@
 /**
  * `/status`: is the pipeline alive? The relay's heartbeat age and streams, the ingest poller's last
  * run (zero-server mode), errors of both, and a refusal by Binance (HTTP 451) with its fix, the last candle and
- * analysis of each tracked series, signals today and in 24 h, the Discord messages pending, retrying
+ * analysis of each tracked series, live signals today and in 24 h (and those withdrawn after a late
+ * or changed candle), the Discord messages pending, retrying
  * and given up, whether Discord sending runs or was stopped by a 401/403 (and why), and the
  * database's warnings about the deployment (`api.status_warnings()`: sign-ups that look open,
  * invalid settings).
@@ -91,7 +92,9 @@ export function statusEmbed(
     { name: "Series", value: series },
     {
       name: "Signals",
-      value: `${f.signalsToday} today (UTC), ${f.signals24h} in 24 h`,
+      value: `${f.signalsToday} today (UTC), ${f.signals24h} in 24 h${
+        f.signalsWithdrawn24h ? `, ${f.signalsWithdrawn24h} withdrawn in 24 h` : ""
+      }`,
       inline: true,
     },
     {
