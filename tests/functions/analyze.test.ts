@@ -37,14 +37,31 @@ function wakeBody(reason = "candles") {
   return { reason, series: [{ symbol: SYMBOL, timeframe: "1h" }] };
 }
 
-/** The stored signals in the offline CLI's terms (JSON-normalised). */
+/** The stored live signals in the offline CLI's terms (JSON-normalised). */
 async function storedSignals(sql: Sql) {
   const rows = await sql<Record<string, unknown>[]>`
     select public.epoch_ms(open_time)::float8 as time, direction, entry, stop_loss as "stopLoss",
       jsonb_build_array(tp1, tp2, tp3) as "takeProfits", risk_reward as "riskReward", confidence, atr,
       contributions, rationale, evidence, patterns
-    from public.signals where symbol = ${SYMBOL} and timeframe = '1h' order by open_time`;
+    from public.signals where symbol = ${SYMBOL} and timeframe = '1h' and superseded_at is null
+    order by open_time`;
   return rows.map((r) => ({ ...r }));
+}
+
+/** Open times (ms) of the superseded signals, oldest first. */
+async function supersededTimes(sql: Sql): Promise<number[]> {
+  const rows = await sql`select public.epoch_ms(open_time)::float8 as t from public.signals
+    where symbol = ${SYMBOL} and timeframe = '1h' and superseded_at is not null order by open_time`;
+  return rows.map((r) => r.t as number);
+}
+
+/** The offline signals of `rows` after `openTime` that `other` does not give identically. */
+function staleAfter(rows: readonly Candle[], other: readonly Candle[], openTime: number): number[] {
+  const want = new Map(offlineRecords(other).map((s) => [s.time, JSON.stringify(s)]));
+  return offlineRecords(rows).filter((s) =>
+    s.time > openTime && want.get(s.time) !== JSON.stringify(s)
+  )
+    .map((s) => s.time);
 }
 
 function offlineRecords(rows: readonly Candle[], config = parseAnalyzerConfig({})) {
@@ -110,7 +127,7 @@ Deno.test("candles arriving in pieces give exactly the offline signals and the o
   }
 });
 
-Deno.test("a candle that arrives late (after newer ones were analysed) rebuilds the series from its first candle", async () => {
+Deno.test("a candle that arrives late (after newer ones were analysed) rebuilds the series: the stale signals are superseded, the live ones are the offline CLI's", async () => {
   const sql = connect();
   await configureWake(sql);
   const deps = testDeps(sql);
@@ -118,13 +135,15 @@ Deno.test("a candle that arrives late (after newer ones were analysed) rebuilds 
   try {
     await withTestSymbol(sql, SYMBOL, async () => {
       const missing = 2400;
-      await ingest(sql, [...series.slice(0, missing), ...series.slice(missing + 1)]);
+      const gapped = [...series.slice(0, missing), ...series.slice(missing + 1)];
+      await ingest(sql, gapped);
       const first = await analyzeSeriesBatch(
         deps,
         [{ symbol: SYMBOL, interval: "1h" }],
         parseAnalyzerConfig({}),
       );
       assert.equal(first[0].result, "saved");
+      assert.deepEqual(await storedSignals(sql), offlineRecords(gapped));
       await ingest(sql, [series[missing]]);
       const second = await analyzeSeriesBatch(
         deps,
@@ -134,10 +153,61 @@ Deno.test("a candle that arrives late (after newer ones were analysed) rebuilds 
       assert.equal(second[0].rebuilt, true);
       assert.equal(second[0].candles, series.length);
       assert.deepEqual(await storedSnapshot(sql), offlineSnapshot(series));
-      const stored = await storedSignals(sql);
-      for (const s of offlineRecords(series)) {
-        assert.ok(stored.some((x) => x.time === s.time), `offline signal at ${s.time} is stored`);
-      }
+      assert.deepEqual(await storedSignals(sql), offlineRecords(series));
+      const stale = staleAfter(gapped, series, series[missing].openTime);
+      assert.ok(
+        stale.length > 0,
+        "the gap changed signals after it (else this test proves nothing)",
+      );
+      assert.deepEqual(
+        await supersededTimes(sql),
+        stale,
+        "exactly the stale signals are superseded",
+      );
+      // Analysing again changes nothing.
+      const third = await analyzeSeriesBatch(
+        deps,
+        [{ symbol: SYMBOL, interval: "1h" }],
+        parseAnalyzerConfig({}),
+      );
+      assert.equal(third[0].result, "idle");
+      assert.deepEqual(await supersededTimes(sql), stale);
+    });
+  } finally {
+    await unconfigureWake(sql);
+    await sql.end();
+  }
+});
+
+Deno.test("a rebuild after a late candle that takes several calls supersedes the stale signals in every stretch", async () => {
+  const sql = connect();
+  await configureWake(sql);
+  const deps = testDeps(sql);
+  const series = candles.slice(0, 3000);
+  const key = { symbol: SYMBOL, interval: "1h" as const };
+  const config = parseAnalyzerConfig({});
+  // 1,000 candles a call: the rebuild's first call ends before the stale signals after bar 2400.
+  const limits = { seriesPerBatch: 20, pageSize: 500, candleBudget: 1000 };
+  try {
+    await withTestSymbol(sql, SYMBOL, async () => {
+      const missing = 1500;
+      const gapped = [...series.slice(0, missing), ...series.slice(missing + 1)];
+      await ingest(sql, gapped);
+      await analyzeSeriesBatch(deps, [key], config);
+      await ingest(sql, [series[missing]]);
+      const calls = [];
+      do calls.push(await analyzeSeriesBatch(deps, [key], config, limits)); while (
+        calls.at(-1)?.[0].continued
+      );
+      assert.equal(calls.length, 3, "the rebuild took three calls");
+      assert.equal(calls[0][0].rebuilt, true);
+      assert.deepEqual(await storedSignals(sql), offlineRecords(series));
+      const stale = staleAfter(gapped, series, series[missing].openTime);
+      assert.ok(stale.some((t) => t > series[2000].openTime), "stale signals past the first call");
+      assert.deepEqual(await supersededTimes(sql), stale);
+      const [state] = await sql`select reconcile_from from public.analyzer_state
+        where symbol = ${SYMBOL} and timeframe = '1h'`;
+      assert.equal(state.reconcile_from, null, "nothing left to compare once caught up");
     });
   } finally {
     await unconfigureWake(sql);
