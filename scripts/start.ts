@@ -2,8 +2,9 @@
  * `deno task start`: the whole product on one machine (see scripts/stack/stack.ts and feed.ts).
  * Live Binance when it is reachable, otherwise (or with --replay) a replay of real candles through a
  * local server that speaks Binance's wire formats. Prints each stored signal as a preview (or, with
- * --json, one JSON object per signal with the fields of `deno task signals --json`), progress lines
- * on stderr, and a one-line summary on exit. Ctrl-C stops everything and removes the throwaway
+ * --json, one JSON object per signal with the fields of `deno task signals --json`), a line for each
+ * printed signal withdrawn later (stderr with --json), progress lines on stderr, and a one-line
+ * summary on exit. Ctrl-C stops everything and removes the throwaway
  * database; exit 0.
  */
 
@@ -11,7 +12,7 @@ import { loadKlineInputs } from "./lib/cli/kline_inputs.ts";
 import { formatLogText, type LogEntry, type Logger } from "./lib/cli/log.ts";
 import { parseCli, repoRoot, runCli, UsageError } from "./lib/cli/run_cli.ts";
 import { DB_URL_OPTIONS, dbUrlFrom } from "./lib/cli/database.ts";
-import { formatPreview, previewJson } from "./lib/report/signal_preview.ts";
+import { formatPreview, formatWithdrawal, previewJson } from "./lib/report/signal_preview.ts";
 import {
   BINANCE_PING_URL,
   binanceReachable,
@@ -45,12 +46,14 @@ Runs the whole bot on this machine: Postgres with the migrations, every Edge Fun
 http://127.0.0.1:54321/functions/v1/<name>, the pg_net dispatcher, the scheduled jobs, and the relay.
 The relay streams live Binance when it is reachable; otherwise it replays the bundled real candles
 (BTC, ETH, SOL 15m and 1h, Jan-Feb 2025) through a local server speaking Binance's WebSocket and REST
-formats. Each signal is printed as it is stored. Ctrl-C stops everything.
+formats. Each signal is printed as it is stored; one withdrawn later (superseded when a late or
+repaired candle changed its history) gets a "✖ WITHDRAWN" line. Ctrl-C stops everything.
   --replay FILE...   replay these kline files or folders (any format the CLIs read; the files of
                      one symbol and interval are joined in time order) instead of live data
   --speed N|max      replay speed: N × real time, or as fast as the pipeline goes (default max)
   --exit-when-done   stop once every replayed candle is stored and analysed
-  --json             one JSON object per signal on stdout (the fields of deno task signals --json)
+  --json             one JSON object per signal on stdout (the fields of deno task signals --json);
+                     withdrawal lines go to stderr
   --ingest MODE      where candles come from (setting ingest_mode): relay (default: the relay
                      streams them), poll (no relay: the ingest function polls Binance REST at each
                      close, woken by the ingest job; in a replay the job runs at each close instant of
@@ -250,6 +253,10 @@ export async function main(args: string[]): Promise<number> {
       verbose: values.verbose,
       log,
       onSignal: (s) => console.log(json ? previewJson(s) : `${formatPreview(s)}\n`),
+      // A printed signal withdrawn later (a late or changed candle): a line beside the previews;
+      // with --json on stderr, so stdout keeps exactly the signal records.
+      onWithdrawn: (w) =>
+        json ? console.error(formatWithdrawal(w)) : console.log(`${formatWithdrawal(w)}\n`),
     });
     // Ctrl-C while starting: stop as soon as the stack is up (it cleans up what it started).
     stack = await startup;
@@ -350,9 +357,9 @@ export async function main(args: string[]): Promise<number> {
       // A run that never started prints its error alone (runCli), not a summary of nothing.
       const secs = ((performance.now() - started) / 1000).toFixed(1);
       console.error(
-        `summary: ${candles} candles stored, ${
-          stack?.signals ?? 0
-        } signals, ${series} series, ${secs} s`,
+        `summary: ${candles} candles stored, ${stack?.signals ?? 0} signals${
+          stack?.withdrawn ? ` (${stack.withdrawn} more withdrawn)` : ""
+        }, ${series} series, ${secs} s`,
       );
     }
   }

@@ -8,7 +8,7 @@ import { createClient } from "@supabase/supabase-js";
 import { INTERVALS, isInterval } from "../shared/candles/mod.ts";
 import { positiveInt } from "./lib/cli/numbers.ts";
 import { note, parseCli, repoRoot, runCli, UsageError } from "./lib/cli/run_cli.ts";
-import { formatPreview, previewJson } from "./lib/report/signal_preview.ts";
+import { formatPreview, formatWithdrawal, previewJson } from "./lib/report/signal_preview.ts";
 import { subscribeSignals } from "./lib/watch/signal_subscriber.ts";
 import { type LocalApiInfo, readLocalApiInfo } from "./stack/local_api.ts";
 import { processEnv } from "../supabase/functions/_shared/env.ts";
@@ -17,7 +17,9 @@ const HELP =
   `usage: deno task watch [--symbol S] [--timeframe T] [--last N] [--count N] [--json] [--url URL --key KEY] [--token JWT]
 Prints each new signal as it is stored, as \`deno task start\` previews it, from a Supabase project's
 Realtime (postgres_changes on public.signals). After every (re)subscribe it first reads the signals it
-missed through the Data API, so nothing is lost across reconnects; each signal is printed once.
+missed through the Data API, so nothing is lost across reconnects; each signal is printed once. A
+withdrawn signal (superseded when a late or repaired candle changed its history) is never printed as
+new; one printed before gets a "✖ WITHDRAWN" line (on stderr with --json).
   --symbol S      only this Binance symbol (e.g. BTCUSDT)
   --timeframe T   only this interval (${INTERVALS.join(" ")})
   --last N        first print the N most recent signals (at most 1000; default: none)
@@ -138,6 +140,7 @@ export async function main(args: string[]): Promise<number> {
   const sub = subscribeSignals({
     client,
     credential: token ? "token" : "key",
+    symbol,
     timeframe: values.timeframe,
     last,
     onSignal: (s) => {
@@ -145,6 +148,10 @@ export async function main(args: string[]): Promise<number> {
       console.log(values.json ? previewJson(s) : `${formatPreview(s)}\n`);
       if (++printed >= count) finish(0);
     },
+    // A printed signal withdrawn later (superseded after a late or changed candle): one line, on
+    // stderr with --json so that stdout keeps exactly the signal records.
+    onWithdrawn: (w) =>
+      values.json ? note(formatWithdrawal(w)) : console.log(`${formatWithdrawal(w)}\n`),
     onNote: (line) => note(line),
     onFatal: (e) => {
       fatal = e;

@@ -14,7 +14,12 @@ import { NetDispatcher } from "../db/dispatcher.ts";
 import { startTestDatabase } from "../db/harness.ts";
 import { applyDatabase } from "../db/migrate.ts";
 import type { Logger } from "../lib/cli/log.ts";
-import { signalsAfter, type StoredSignalRecord } from "../lib/report/signal_preview.ts";
+import {
+  signalsAfter,
+  type StoredSignalRecord,
+  withdrawnAfter,
+  type WithdrawnSignal,
+} from "../lib/report/signal_preview.ts";
 import { bundleAll } from "../build/bundle.ts";
 import {
   type FunctionProcess,
@@ -57,8 +62,13 @@ export interface StackOptions {
    * stop).
    */
   ingestOnVirtualClock?: boolean;
-  /** Called with each newly stored signal, in id order. */
+  /** Called with each newly stored live signal, in id order. */
   onSignal?: (s: StoredSignalRecord) => void;
+  /**
+   * Called once for each signal reported by `onSignal` that was later withdrawn (superseded after a
+   * late or changed candle). A signal withdrawn before it was reported is never reported at all.
+   */
+  onWithdrawn?: (w: WithdrawnSignal) => void;
   /** Show every repeat of a function's warning (default: once per 10 minutes, with a count). */
   verbose?: boolean;
   log: Logger;
@@ -81,8 +91,10 @@ export interface Stack {
   dispatcher: NetDispatcher;
   /** The job runner, or null where pg_cron runs the jobs. */
   jobs: JobRunner | null;
-  /** Signals reported so far. */
+  /** Signals reported so far and still live. */
   signals: number;
+  /** Reported signals withdrawn since. */
+  withdrawn: number;
   /** Restarts the throwaway database server (tests: connections are cut, data kept). */
   restartDatabase(): Promise<void>;
   /** Stops everything started, in reverse order; the throwaway database is deleted. */
@@ -221,6 +233,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       dispatcher,
       jobs,
       signals: 0,
+      withdrawn: 0,
       restartDatabase,
       stop: stopAll,
     };
@@ -228,6 +241,10 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     const watcher = watchSignals(sql, Number(last), (s) => {
       stack.signals++;
       opts.onSignal?.(s);
+    }, (w) => {
+      stack.signals--;
+      stack.withdrawn++;
+      opts.onWithdrawn?.(w);
     });
     stops.push(() => watcher.stop());
     return stack;
@@ -237,22 +254,37 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
   }
 }
 
-/** Polls for newly stored signals every `everyMs` and reports them in id order. */
+/**
+ * Polls every `everyMs` for newly stored live signals (reported in id order) and for reported ones
+ * withdrawn since (each reported once).
+ */
 function watchSignals(
   sql: postgres.Sql,
   afterId: number,
   onSignal: (s: StoredSignalRecord) => void,
+  onWithdrawn: (w: WithdrawnSignal) => void,
   everyMs = 150,
 ): { stop(): Promise<void> } {
   let last = afterId;
   let running = true;
+  const reported = new Set<number>();
+  const withdrawn = new Set<number>();
+  const poll = async () => {
+    for (const s of await signalsAfter(sql, last)) {
+      last = s.id;
+      reported.add(s.id);
+      onSignal(s);
+    }
+    for (const w of await withdrawnAfter(sql, afterId, 100_000)) {
+      if (!reported.has(w.id) || withdrawn.has(w.id)) continue;
+      withdrawn.add(w.id);
+      onWithdrawn(w);
+    }
+  };
   const loop = (async () => {
     while (running) {
       try {
-        for (const s of await signalsAfter(sql, last)) {
-          last = s.id;
-          onSignal(s);
-        }
+        await poll();
       } catch { /* database restarting: try again */ }
       await new Promise((r) => setTimeout(r, everyMs));
     }
@@ -263,7 +295,7 @@ function watchSignals(
       await loop;
       // Report what arrived since the last poll.
       try {
-        for (const s of await signalsAfter(sql, last)) onSignal(s);
+        await poll();
       } catch { /* database already gone */ }
     },
   };

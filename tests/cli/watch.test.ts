@@ -1,14 +1,17 @@
 /**
  * `deno task watch` as a user runs it, against the local API on the test database: it prints each new
  * signal once with the local stack's preview, catches up what a reconnect in the middle of a burst
- * missed, and refuses bad options and keys in one line.
+ * missed, never prints a withdrawn signal as new and reports a printed one withdrawn once, and
+ * refuses bad options and keys in one line.
  */
 
 import assert from "node:assert/strict";
 import {
   formatPreview,
+  formatWithdrawal,
   signalsAfter,
   type StoredSignalRecord,
+  withdrawnAfter,
 } from "../../scripts/lib/report/signal_preview.ts";
 import { verifyJwt } from "../../scripts/stack/jwt.ts";
 import { localApiSecret, readLocalApiInfo, startLocalApi } from "../../scripts/stack/local_api.ts";
@@ -278,6 +281,79 @@ Deno.test("a token that expires while watching ends the watch in one line (realt
       w.kill();
     }
   } finally {
+    await api.stop();
+  }
+});
+
+Deno.test("a withdrawn signal is never printed as new; one printed before gets one WITHDRAWN line, live or at the catch-up", async () => {
+  const api = await startRestartableApi();
+  const sql = connect();
+  const secret = api.current().keys.jwtSecret;
+  const withdraw = (id: number) =>
+    sql`update public.signals set superseded_at = now(),
+      superseded_reason = 'candle history changed from 2025-01-06 00:00 UTC' where id = ${id}`;
+  try {
+    await withTestSymbol(sql, "TSTWITHDRAW", async () => {
+      const w = watch([
+        "--url",
+        api.url,
+        "--key",
+        api.current().keys.anonKey,
+        "--token",
+        await userToken(secret, crypto.randomUUID()),
+        "--symbol",
+        "TSTWITHDRAW",
+        "--count",
+        "3",
+      ]);
+      try {
+        await w.watching();
+        const a = await insertSignal(sql, "TSTWITHDRAW", T0, "printed, then withdrawn (live)");
+        await waitFor(() => w.out.stdout.includes("printed, then withdrawn (live)"), "A");
+        await withdraw(a); // its UPDATE reaches the watch live
+        await waitFor(() => w.out.stdout.includes(`(signal #${a})`), "A's withdrawal");
+        const c = await insertSignal(sql, "TSTWITHDRAW", T0 + H, "withdrawn while away");
+        await waitFor(() => w.out.stdout.includes("withdrawn while away"), "C");
+        // While the API is down (never sent live): C is withdrawn, and E stored and withdrawn.
+        let e = 0;
+        await api.restart(async () => {
+          await withdraw(c);
+          e = await insertSignal(sql, "TSTWITHDRAW", T0 + 2 * H, "never printed");
+          await withdraw(e);
+        });
+        await waitFor(() => w.out.stdout.includes(`(signal #${c})`), "C's withdrawal", 30_000);
+        const d = await insertSignal(sql, "TSTWITHDRAW", T0 + 3 * H, "the last one");
+        assert.equal(await w.exited(), 0, w.out.stderr);
+        const [rd] = await signalsAfter(sql, d - 1, 1);
+        const gone = await withdrawnAfter(sql, a - 1);
+        const line = (id: number) => {
+          const g = gone.find((x) => x.id === id);
+          assert.ok(g, `withdrawal ${id}`);
+          return formatWithdrawal(g);
+        };
+        // A and C as they were printed (live then): the preview of D's fields at their bars.
+        const as = (id: number, t: number, rationale: string) =>
+          formatPreview({ ...rd, id, openTime: t, time: new Date(t).toISOString(), rationale });
+        assert.equal(
+          w.out.stdout,
+          [
+            as(a, T0, "printed, then withdrawn (live)"),
+            line(a),
+            as(c, T0 + H, "withdrawn while away"),
+            line(c),
+            formatPreview(rd),
+          ].map((x) => `${x}\n\n`).join(""),
+        );
+        assert.ok(!w.out.stdout.includes("never printed"), "E was withdrawn before it was seen");
+        assert.match(line(a), /^✖ WITHDRAWN ▲ LONG TSTWITHDRAW 1h {2}bar 2025-01-06 00:00 UTC/);
+        assert.match(w.out.stderr, /subscribed again; catching up/);
+        assert.ok(e > c);
+      } finally {
+        w.kill();
+      }
+    });
+  } finally {
+    await sql.end();
     await api.stop();
   }
 });

@@ -1,6 +1,7 @@
 /**
  * How the local stack and `deno task watch` show a stored signal: a few readable lines for
- * people, or the JSON record that `deno task signals --json` prints for the same bar.
+ * people, or the JSON record that `deno task signals --json` prints for the same bar; and a line for
+ * a signal withdrawn after a late or changed candle.
  */
 
 import type postgres from "postgres";
@@ -68,7 +69,10 @@ export function signalFromRow(r: Record<string, unknown>, bar?: number): SignalR
   return rec;
 }
 
-/** Signals stored with id > `afterId`, oldest first (at most `limit`). */
+/**
+ * Live signals stored with id > `afterId`, oldest first (at most `limit`). Superseded ones (withdrawn
+ * after a late or changed candle) are left out.
+ */
 export async function signalsAfter(
   sql: postgres.Sql,
   afterId: number,
@@ -79,8 +83,58 @@ export async function signalsAfter(
       s.risk_reward, s.confidence, s.atr, s.contributions, s.rationale, s.patterns, s.evidence,
       (select count(*) from public.candles c
         where c.symbol = s.symbol and c.timeframe = s.timeframe and c.open_time < s.open_time)::int as bar
-    from public.signals s where s.id > ${afterId} order by s.id limit ${limit}`;
+    from public.signals s where s.id > ${afterId} and s.superseded_at is null
+    order by s.id limit ${limit}`;
   return rows.map((r) => signalFromRow(r, r.bar as number) as StoredSignalRecord);
+}
+
+/** A stored signal that was withdrawn: superseded after a late or changed candle. */
+export interface WithdrawnSignal {
+  id: number;
+  symbol: string;
+  interval: string;
+  direction: "long" | "short";
+  /** The bar's open time (ms). */
+  openTime: number;
+  /** E.g. "candle history changed from 2025-01-22 10:00 UTC". */
+  reason: string;
+}
+
+/** A withdrawn signal from a `public.signals` row (postgres.js, PostgREST or Realtime JSON). */
+export function withdrawalFromRow(r: Record<string, unknown>): WithdrawnSignal {
+  return {
+    id: Number(r.id),
+    symbol: r.symbol as string,
+    interval: r.timeframe as string,
+    direction: r.direction === "short" ? "short" : "long",
+    openTime: new Date(r.open_time as string | Date).getTime(),
+    reason: typeof r.superseded_reason === "string" ? r.superseded_reason : "",
+  };
+}
+
+/** Signals with id > `afterId` that were superseded, in the order they were (at most `limit`). */
+export async function withdrawnAfter(
+  sql: postgres.Sql,
+  afterId: number,
+  limit = 500,
+): Promise<WithdrawnSignal[]> {
+  const rows = await sql<Record<string, unknown>[]>`
+    select s.id, s.symbol, s.timeframe, s.direction, s.open_time, s.superseded_reason
+    from public.signals s where s.id > ${afterId} and s.superseded_at is not null
+    order by s.superseded_at, s.id limit ${limit}`;
+  return rows.map(withdrawalFromRow);
+}
+
+/**
+ * One line for a withdrawn signal, e.g. `✖ WITHDRAWN ▲ LONG BTCUSDT 1h  bar 2025-01-13 04:15 UTC
+ * (signal #12): candle history changed from 2025-01-13 01:00 UTC`.
+ */
+export function formatWithdrawal(w: WithdrawnSignal): string {
+  const arrow = w.direction === "long" ? "▲ LONG" : "▼ SHORT";
+  const when = new Date(w.openTime).toISOString().slice(0, 16).replace("T", " ");
+  return `✖ WITHDRAWN ${arrow} ${w.symbol} ${w.interval}  bar ${when} UTC (signal #${w.id}): ${
+    w.reason || "candle history changed"
+  }`;
 }
 
 /** A price with sensible decimals: 2 from 1,000 up, 4 from 1, else 6 significant digits. */

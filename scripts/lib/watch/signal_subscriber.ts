@@ -5,12 +5,17 @@
  * Supabase Realtime does not replay changes missed while a client was disconnected, so:
  * 1. before subscribing, read the most recent signal ids through the Data API (they count as seen;
  *    the newest `last` of them are printed);
- * 2. subscribe to INSERTs on `public.signals` (`postgres_changes`, filtered by symbol, or else by
- *    timeframe, on the server; both on the client);
+ * 2. subscribe to INSERTs and UPDATEs on `public.signals` (`postgres_changes`, filtered by symbol, or
+ *    else by timeframe, on the server; both on the client);
  * 3. on every SUBSCRIBED (the first one and each rejoin after a reconnect), query the signals with
  *    `id > highest printed − overlap` and print those not seen yet, then the live events that arrived
  *    meanwhile. Ids are printed at most once; the overlap re-reads the last ids because identity values
  *    are allocated at insert but become visible at commit, which need not be in id order.
+ *
+ * Withdrawn signals (superseded after a late or changed candle: `superseded_at` set) are never printed
+ * as new: the first read asks for live ones only, and a catch-up row or an INSERT event that is
+ * already superseded is skipped. A printed signal withdrawn later (its UPDATE event, or a catch-up
+ * row after a reconnect) is reported once through `onWithdrawn`.
  *
  * What realtime-js does not report, this does:
  * - while the connection is down, the Data API is asked every `probeMs` whether the key (and token)
@@ -27,7 +32,12 @@
  */
 
 import type { RealtimeChannel, SupabaseClient } from "@supabase/supabase-js";
-import { signalFromRow, type SignalRecord } from "../report/signal_preview.ts";
+import {
+  signalFromRow,
+  type SignalRecord,
+  withdrawalFromRow,
+  type WithdrawnSignal,
+} from "../report/signal_preview.ts";
 
 /** How a signal reached the subscriber. */
 export type SignalSource = "last" | "live" | "catch-up";
@@ -48,6 +58,8 @@ export interface SignalSubscriberOptions {
   pageSize?: number;
   /** Called once per signal, in the order printed. */
   onSignal(s: SignalRecord, via: SignalSource): void;
+  /** Called once for a printed signal that was withdrawn (superseded) since. */
+  onWithdrawn?(w: WithdrawnSignal, via: "live" | "catch-up"): void;
   /** One-line notes for people: reconnecting, resubscribed, warnings. */
   onNote?(line: string): void;
   /** An error that ends the watch (the key cannot read signals, the subscription is refused, …). */
@@ -70,6 +82,8 @@ export interface SignalSubscriber {
     last: number;
     subscribed: number;
     duplicates: number;
+    /** Printed signals reported withdrawn. */
+    withdrawn: number;
     /** Times the project's signals were found replaced (a new database). */
     resets: number;
   };
@@ -122,9 +136,20 @@ export function subscribeSignals(opts: SignalSubscriberOptions): SignalSubscribe
   const probeMs = opts.probeMs ?? 5000;
   const credential = opts.credential ?? "key";
   const note = opts.onNote ?? (() => {});
-  const stats = { live: 0, catchUp: 0, last: 0, subscribed: 0, duplicates: 0, resets: 0 };
+  const stats = {
+    live: 0,
+    catchUp: 0,
+    last: 0,
+    subscribed: 0,
+    duplicates: 0,
+    withdrawn: 0,
+    resets: 0,
+  };
   /** Printed (or skipped as older than the watch) ids, with their signal's natural key. */
   const seen = new Map<number, string>();
+  /** Ids printed, and those of them reported withdrawn. */
+  const printed = new Set<number>();
+  const reportedWithdrawn = new Set<number>();
   let highest = 0;
   let stopped = false;
   let failed = false;
@@ -173,12 +198,28 @@ export function subscribeSignals(opts: SignalSubscriberOptions): SignalSubscribe
       `the project's signals were replaced (${why}): a new database? following it from its first signal`,
     );
     seen.clear();
+    printed.clear();
+    reportedWithdrawn.clear();
     highest = 0;
+  };
+
+  /** A printed signal now superseded: reported once. */
+  const withdrawnRow = (row: Record<string, unknown>, via: "live" | "catch-up") => {
+    const id = Number(row.id);
+    if (!printed.has(id) || reportedWithdrawn.has(id) || seen.get(id) !== naturalKey(row)) return;
+    reportedWithdrawn.add(id);
+    stats.withdrawn++;
+    opts.onWithdrawn?.(withdrawalFromRow(row), via);
   };
 
   const emit = (row: Record<string, unknown>, via: SignalSource) => {
     const id = Number(row.id);
     if (!Number.isSafeInteger(id) || !matches(row)) return;
+    if (row.superseded_at !== null && row.superseded_at !== undefined) {
+      // Withdrawn: never printed as new; reported if it was printed before.
+      if (via !== "last") withdrawnRow(row, via === "live" ? "live" : "catch-up");
+      return;
+    }
     const known = seen.get(id);
     if (known === naturalKey(row)) {
       stats.duplicates++;
@@ -186,6 +227,7 @@ export function subscribeSignals(opts: SignalSubscriberOptions): SignalSubscribe
     }
     if (known !== undefined) reset(`id ${id} now holds another signal`);
     markSeen(row);
+    printed.add(id);
     if (via === "live") stats.live++;
     else if (via === "catch-up") stats.catchUp++;
     else stats.last++;
@@ -220,7 +262,10 @@ export function subscribeSignals(opts: SignalSubscriberOptions): SignalSubscribe
 
   const start = async () => {
     const recent = await query(
-      (q) => q.order("id", { ascending: false }).limit(Math.max(overlap, opts.last ?? 0)),
+      (q) =>
+        q.is("superseded_at", null).order("id", { ascending: false }).limit(
+          Math.max(overlap, opts.last ?? 0),
+        ),
       false,
     );
     const newestFirst = recent.filter(matches);
@@ -294,6 +339,16 @@ export function subscribeSignals(opts: SignalSubscriberOptions): SignalSubscribe
           }
           const row = payload.new as Record<string, unknown>;
           enqueue(() => emit(row, "live"));
+        },
+      )
+      .on(
+        "postgres_changes",
+        { event: "UPDATE", schema: "public", table: "signals", ...(filter ? { filter } : {}) },
+        (payload) => {
+          if (payload.errors && payload.errors.length > 0) return; // reported with the INSERTs
+          const row = payload.new as Record<string, unknown>;
+          // Other updates (a trade reaching a target) change nothing printed.
+          if (row?.superseded_at) enqueue(() => withdrawnRow(row, "live"));
         },
       )
       .on("system", {}, (p: { extension?: string; status?: string; message?: string }) => {
