@@ -8,8 +8,10 @@
  *   answer returns the first message instead of posting a second, chart or not), or through the
  *   webhook;
  * - mentions: further subscribers, as a reply to the card;
- * - tp1/tp2/tp3/stop/expired: the card is edited (its status line) and one follow-up is posted as
- *   a reply to it (through a webhook, which cannot reply, a message naming the card).
+ * - tp1/tp2/tp3/stop/expired, and withdrawn (the signal was superseded after a late or changed
+ *   candle): the card is edited (its status line; a withdrawn card also its title and colour) and one
+ *   follow-up is posted as a reply to it (through a webhook, which cannot reply, a message naming the
+ *   card).
  *
  * Outcomes: `sent`; `retry` (5xx or no answer: retried through the outbox, a lost answer soon so
  * the nonce still deduplicates); `refused` (another 4xx: given up with Discord's reason);
