@@ -20,13 +20,14 @@ import { parseUtcDate } from "./lib/cli/backtest_options.ts";
 import { ProgressBar } from "./lib/cli/progress.ts";
 import { checkOutputPath } from "./lib/cli/output_file.ts";
 import { note, oneLine, parseCli, runCli, UsageError } from "./lib/cli/run_cli.ts";
+import { binanceSymbol } from "./lib/cli/kline_inputs.ts";
 import { openForAppend, type RestRow } from "./lib/klines/rest_json_file.ts";
 
 const HELP =
   `usage: deno task fetch SYMBOL INTERVAL --from DATE [--to DATE] [--out FILE] [--rest-url URL] [--json]
 Downloads closed Binance spot klines into FILE as a JSON array of REST rows (one per line, decimals
 as Binance sent them): the format every task here reads. Running it again resumes an interrupted file.
-  SYMBOL            e.g. BTCUSDT (upper case)
+  SYMBOL            e.g. BTCUSDT (upper-cased: btcusdt = BTCUSDT)
   INTERVAL          1s 1m 3m 5m 15m 30m 1h 2h 4h 6h 8h 12h 1d 3d 1w 1M (case-sensitive)
   --from DATE       first open time, UTC: 2024-01-01 or 2024-01-01T12:00
   --to DATE         last open time, inclusive (a date covers its whole day; default: the newest closed)
@@ -46,12 +47,8 @@ export async function main(args: string[]): Promise<void> {
     json: { type: "boolean" },
   });
   if (positionals.length !== 2) throw new UsageError("expected SYMBOL and INTERVAL (see --help)");
-  const [symbol, interval] = positionals;
-  if (!/^[A-Z0-9]{2,20}$/.test(symbol)) {
-    throw new UsageError(
-      `SYMBOL must be a Binance symbol in upper case (e.g. BTCUSDT), got ${symbol}`,
-    );
-  }
+  const symbol = binanceSymbol("SYMBOL", positionals[0]);
+  const interval = positionals[1];
   if (!isInterval(interval)) {
     throw new UsageError(
       `unknown interval ${interval} (Binance intervals are case-sensitive: 1m, 1h, 4h, 1d, 1M...)`,
@@ -144,8 +141,11 @@ export async function main(args: string[]): Promise<void> {
   } catch (e) {
     file.close();
     if (e instanceof BinanceError) {
+      // -1121 is Binance's "Invalid symbol" (Binance spot API docs, error codes).
       const message = e.kind === "unavailable"
         ? `no answer from ${baseUrl}: ${e.message}; check the network, or point --rest-url or BINANCE_REST_URL at a reachable Binance`
+        : e.code === -1121
+        ? `Binance does not list the spot symbol ${symbol} (${e.message})`
         : e.message;
       throw new UsageError(
         `${message}${

@@ -125,8 +125,8 @@ Deno.test("fetch: bad input and Binance's refusals are one error line, exit 1", 
       [["BTCUSDT", "1h", ...url], /^error: --from DATE is required/],
       [["BTCUSDT", "1H", "--from", "2024-01-01", ...url], /^error: unknown interval 1H/],
       [
-        ["btcusdt", "1h", "--from", "2024-01-01", ...url],
-        /^error: SYMBOL must be a Binance symbol in upper case/,
+        ["BTC/USDT", "1h", "--from", "2024-01-01", ...url],
+        /^error: SYMBOL: expected 2 to 20 letters or digits like BTCUSDT, got "BTC\/USDT"$/,
       ],
       [
         ["BTCUSDT", "1h", "--from", "2024-02-01", "--to", "2024-01-01", ...url],
@@ -144,7 +144,7 @@ Deno.test("fetch: bad input and Binance's refusals are one error line, exit 1", 
       ],
       [
         ["NOPEUSDT", "1h", "--from", "2024-01-01", "--out", `${dir}/x.json`, ...url],
-        /Binance refused the request \(HTTP 400, code -1121: Invalid symbol\.\)/,
+        /^error: Binance does not list the spot symbol NOPEUSDT \(.*Binance refused the request \(HTTP 400, code -1121: Invalid symbol\.\)\)$/,
       ],
       [
         ["BTCUSDT", "1h", "--from", "2024-01-01", "--rest-url", "ftp://x"],
@@ -273,5 +273,26 @@ Deno.test("resuming a file of another symbol or interval is refused and changes 
       `BTCUSDT 1h: 1440 candles in ${out} (696 new, resumed after 744)`,
     );
     assert.deepEqual(JSON.parse(await Deno.readTextFile(out)), btc.rows.slice(0, 1440));
+  });
+});
+
+Deno.test("fetch upper-cases SYMBOL as the other tasks do --symbol: btcusdt downloads BTCUSDT", async () => {
+  await withFake(AFTER_2024, async (fake, dir) => {
+    const out = `${dir}/btc.json`;
+    const r = await runScript("fetch.ts", [
+      "btcusdt",
+      "1h",
+      "--from",
+      "2024-01-01",
+      "--to",
+      "2024-01-02",
+      "--out",
+      out,
+      "--rest-url",
+      fake.restUrl,
+    ]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout.trim(), `BTCUSDT 1h: 48 candles in ${out}`);
+    assert.deepEqual(JSON.parse(await Deno.readTextFile(out)), btc.rows.slice(0, 48));
   });
 });

@@ -73,6 +73,22 @@ export interface KlineInputOptions {
 }
 
 /**
+ * A Binance spot symbol as the database stores it: `value` trimmed and upper-cased (`btcusdt` is
+ * `BTCUSDT`; Binance lists symbols in upper case and streams spell them in lower case), then 2 to 20
+ * letters or digits (the rule `api.ingest_candles` applies). `label` names the option or argument in
+ * the error. Throws {@link UsageError} (one line) for anything else, e.g. `BTC/USDT`.
+ */
+export function binanceSymbol(label: string, value: string): string {
+  const s = value.trim().toUpperCase();
+  if (!/^[A-Z0-9]{2,20}$/.test(s)) {
+    throw new UsageError(
+      `${label}: expected 2 to 20 letters or digits like BTCUSDT, got ${JSON.stringify(value)}`,
+    );
+  }
+  return s;
+}
+
+/**
  * Checks `--symbol` (2–20 letters or digits, upper-cased as the database stores it) and `--interval`
  * (a Binance interval; the error lists them). Throws {@link UsageError}.
  */
@@ -80,17 +96,7 @@ export function klineInputOptions(
   values: { symbol?: string; interval?: string },
 ): KlineInputOptions {
   const out: KlineInputOptions = {};
-  if (values.symbol !== undefined) {
-    const s = values.symbol.trim().toUpperCase();
-    if (!/^[A-Z0-9]{2,20}$/.test(s)) {
-      throw new UsageError(
-        `--symbol: expected 2 to 20 letters or digits like BTCUSDT, got ${
-          JSON.stringify(values.symbol)
-        }`,
-      );
-    }
-    out.symbol = s;
-  }
+  if (values.symbol !== undefined) out.symbol = binanceSymbol("--symbol", values.symbol);
   if (values.interval !== undefined) {
     try {
       out.interval = assertInterval(values.interval);
