@@ -145,7 +145,7 @@ export function answerText(answer: Record<string, unknown>): string {
   const type = answer.type;
   if (type === 1) return "PONG: the endpoint answers and checks signatures with your key";
   if (type === 5) {
-    return "deferred: the answer follows as an edit of the original response (Discord shows it; deno task fake:discord records it)";
+    return "deferred: the answer follows as an edit of the original response (Discord shows it; deno task fake:discord prints it)";
   }
   if (type === 8) {
     const data = answer.data as { choices?: { name: string }[] } | undefined;

@@ -1,8 +1,8 @@
 /**
  * A local stand-in for the parts of Discord's REST API the project uses, speaking Discord's wire
  * format over a real socket (127.0.0.1, port 0 by default): create and edit channel messages as a
- * bot, execute and edit webhook messages, edit an interaction's original response, and bulk
- * overwrite or list application commands. Used by the notify, interactions and register tests, the
+ * bot, execute and edit webhook messages, edit an interaction's original response, create and edit
+ * an interaction's follow-up messages, and bulk overwrite or list application commands. Used by the notify, interactions and register tests, the
  * Discord benchmark and the local stack.
  *
  * Like Discord it:
@@ -34,7 +34,7 @@
  * ```
  *
  * CLI: `deno task fake:discord [--port N] [--json]` prints the settings to use and one line per
- * message posted or edited, until Ctrl-C.
+ * message posted or edited, interaction response edited and follow-up posted, until Ctrl-C.
  */
 
 import { parseCli, runCli } from "../lib/cli/run_cli.ts";
@@ -153,8 +153,13 @@ export interface FakeDiscordOptions {
   loseHoldMs?: number;
   hostname?: string;
   port?: number;
-  /** Called once per message created or edited (the CLI prints them). */
+  /**
+   * Called once per message created or edited (the CLI prints them), interaction follow-ups
+   * included (their `webhook_id` is the application id, as on Discord).
+   */
   onMessage?: (m: FakeMessage, event: "created" | "edited" | "deduplicated") => void;
+  /** Called once per edit of an interaction's original response (the CLI prints them). */
+  onInteractionEdit?: (e: InteractionEdit) => void;
 }
 
 /** A running fake Discord (see the module doc). */
@@ -236,6 +241,8 @@ export function startFakeDiscord(opts: FakeDiscordOptions = {}): Promise<FakeDis
   const faults: { fault: Fault; match: FaultMatch; left: number }[] = [];
   const nonces = new Map<string, { id: string; at: number }>();
   const byId = new Map<string, FakeMessage>();
+  /** Interaction token of each follow-up message, by message id. */
+  const followupTokens = new Map<string, string>();
   const held = new Set<() => void>();
   let nextId = 500000000000000000n;
   const newId = () => String(nextId++);
@@ -600,14 +607,36 @@ export function startFakeDiscord(opts: FakeDiscordOptions = {}): Promise<FakeDis
             edit: true,
           });
           if (!isValid(errors)) return invalid(errors);
-          fake.interactionEdits.push({
+          const e: InteractionEdit = {
             applicationId,
             token: parts[2],
             body: read.body,
             attachments: await attach(channelId, resolved.added),
             at: Date.now(),
-          });
+          };
+          fake.interactionEdits.push(e);
+          opts.onInteractionEdit?.(e);
           return json(200, { id: newId(), channel_id: channelId, ...read.body }, rl);
+        }
+        // Follow-ups (Discord docs, "Create Followup Message"): POST /webhooks/{app}/{token} works
+        // as Execute Webhook and always answers the message; PATCH …/messages/{id} edits one.
+        if (method === "POST" && parts.length === 3) {
+          const added = created();
+          if (isRefusal(added)) return refuse(added, rl);
+          const refused = checkCreate(channelId, read.body, added.added, true);
+          if (refused) return refused;
+          const m = await create(channelId, read.body, added.added, botUser, applicationId);
+          followupTokens.set(m.id, parts[2]);
+          return json(200, m, rl);
+        }
+        if (method === "PATCH" && parts.length === 5 && parts[3] === "messages") {
+          const m = byId.get(parts[4]);
+          if (!m || followupTokens.get(m.id) !== parts[2]) {
+            return discordError(404, 10008, "Unknown Message", undefined, rl);
+          }
+          const resolved = checkEdit(m, read.body, read.uploads);
+          if (isRefusal(resolved)) return refuse(resolved, rl);
+          return json(200, await edit(m, read.body, resolved), rl);
         }
         return discordError(404, 10015, "Unknown Webhook", undefined, rl);
       }
@@ -740,9 +769,19 @@ function pngSize(b: Uint8Array): { width: number; height: number } | null {
 const HELP = `usage: deno task fake:discord [--port N] [--json]
 Serves a fake Discord REST API (bot messages, webhooks, interaction responses, commands) on
 127.0.0.1, prints the settings that point the functions at it, then one line per message posted or
-edited, until Ctrl-C.
+edited, interaction response edited (/backtest's result, /lastsignal's chart) and follow-up posted,
+until Ctrl-C.
   --port N   port to listen on (default 0: any free port)
-  --json     one JSON object per message instead of text`;
+  --json     one JSON object per message or response edit instead of text`;
+
+/** One line for a message or an edit body: its first embed's title, else its text; its files. */
+function summary(body: { content?: unknown; embeds?: unknown }, files: FakeAttachment[]): string {
+  const embeds = Array.isArray(body.embeds) ? body.embeds as Record<string, unknown>[] : [];
+  const title = embeds.find((e) => typeof e.title === "string")?.title as string | undefined;
+  const text = title ?? (typeof body.content === "string" ? body.content : "");
+  const line = text.replace(/\s+/g, " ").slice(0, 80) || "(no text)";
+  return files.length ? `${line} [${files.map((f) => f.filename).join(", ")}]` : line;
+}
 
 /** The CLI (see the module doc). */
 export async function main(args: string[]): Promise<void> {
@@ -754,17 +793,31 @@ export async function main(args: string[]): Promise<void> {
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
     throw new Error(`--port must be a port number (got ${values.port})`);
   }
+  let applicationId = "";
   const fake = await startFakeDiscord({
     port,
     onMessage: (m, event) => {
       if (values.json) console.log(JSON.stringify({ event, ...m }));
       else {
-        const title = (m.embeds[0]?.title as string | undefined) ?? m.content.slice(0, 80);
         const reply = m.message_reference ? ` (reply to ${m.message_reference.message_id})` : "";
-        console.log(`${event} ${m.id} in ${m.channel_id}${reply}: ${title}`);
+        const what = m.webhook_id !== undefined && m.webhook_id === applicationId
+          ? `follow-up ${event}`
+          : event;
+        console.log(`${what} ${m.id} in ${m.channel_id}${reply}: ${summary(m, m.attachments)}`);
+      }
+    },
+    onInteractionEdit: (e) => {
+      if (values.json) console.log(JSON.stringify({ event: "response edited", ...e }));
+      else {
+        console.log(
+          `response edited (interaction ${e.token.slice(0, 12)}…): ${
+            summary(e.body, e.attachments)
+          }`,
+        );
       }
     },
   });
+  applicationId = fake.applicationId;
   console.error(`fake Discord at ${fake.apiUrl}`);
   console.error(
     `  DISCORD_API_URL=${fake.apiUrl} DISCORD_BOT_TOKEN=${fake.token} DISCORD_CHANNEL_ID=${fake.channelId}`,
