@@ -36,6 +36,8 @@ export interface StartOptions {
   empty?: boolean;
   /** Which server binaries: system when present else embedded (default), or force one. */
   binaries?: "auto" | "system" | "embedded";
+  /** Receives a line a user should see (default: `log`), e.g. the cluster moved out of TMPDIR. */
+  warn?: (line: string) => void;
 }
 
 const ROOT = new URL("../../", import.meta.url).pathname;
@@ -50,8 +52,13 @@ export async function startTestDatabase(opts: StartOptions = {}): Promise<TestDa
     throw new Error("no system Postgres binaries (initdb, pg_ctl) found");
   }
   const port = freePort();
+  // As root, Postgres runs as the postgres OS user, which must reach the cluster's folder.
+  const owner = Deno.uid() === 0 ? await ensureOsUser("postgres", log) : null;
+  const parent = owner ? await clusterParent(opts.warn ?? log) : undefined;
   // Embedded binaries are copied per run into a temp folder that stop() removes: nothing is left.
-  const binCopy = bin ? null : await Deno.makeTempDir({ prefix: "wyckoff-embedded-pg-" });
+  const binCopy = bin
+    ? null
+    : await Deno.makeTempDir({ dir: parent, prefix: "wyckoff-embedded-pg-" });
   const removeBinCopy = () =>
     binCopy === null
       ? Promise.resolve()
@@ -59,7 +66,12 @@ export async function startTestDatabase(opts: StartOptions = {}): Promise<TestDa
   let cluster: Cluster;
   try {
     const server = bin ?? await embeddedPgBin(binCopy as string, log);
-    const started = await startSystemCluster(server, port, opts.durable ?? false, log);
+    const started = await startSystemCluster(server, {
+      port,
+      durable: opts.durable ?? false,
+      owner,
+      parent,
+    }, log);
     cluster = {
       ...started,
       stop: async () => {
@@ -159,16 +171,23 @@ interface Cluster {
   cronLoaded: boolean;
 }
 
+/** Where and as whom {@link startSystemCluster} runs the cluster. */
+interface ClusterPlace {
+  port: number;
+  durable: boolean;
+  /** The postgres OS user when running as root (Postgres refuses root), else null. */
+  owner: { uid: number; gid: number } | null;
+  /** Folder to create the cluster's folder in (default: the temp folder, TMPDIR). */
+  parent: string | undefined;
+}
+
 async function startSystemCluster(
   bin: PgBin,
-  port: number,
-  durable: boolean,
+  { port, durable, owner, parent }: ClusterPlace,
   log: (line: string) => void,
 ): Promise<Cluster> {
-  const dir = await Deno.makeTempDir({ prefix: "wyckoff-pg-" });
+  const dir = await Deno.makeTempDir({ dir: parent, prefix: "wyckoff-pg-" });
   const data = `${dir}/data`;
-  const asRoot = Deno.uid() === 0;
-  const owner = asRoot ? await ensureOsUser("postgres", log) : null;
   if (owner) await Deno.chown(dir, owner.uid, owner.gid);
   const run = async (cmd: string, args: string[]) => {
     const full = owner ? ["runuser", "-u", "postgres", "--", `${bin.dir}/${cmd}`, ...args] : [
@@ -291,6 +310,56 @@ function freePort(): number {
   const port = (l.addr as Deno.NetAddr).port;
   l.close();
   return port;
+}
+
+/**
+ * The folder the cluster goes in when running as root, where Postgres runs as the `postgres` OS
+ * user: that user must be able to enter it (search permission on every folder of the path). The
+ * temp folder (TMPDIR, else /tmp) when it can; else /tmp, with a `warn` line (a root TMPDIR of mode
+ * 0700, e.g. /root/tmp, is not enterable by anyone else). Throws one line saying what to do when
+ * neither is. Undefined means Deno's default temp folder. `fallback` is for tests.
+ */
+export async function clusterParent(
+  warn: (line: string) => void,
+  tmpdir: string = Deno.env.get("TMPDIR") || "/tmp",
+  fallback = "/tmp",
+): Promise<string | undefined> {
+  if (await canEnter("postgres", tmpdir)) return undefined;
+  const why =
+    `the postgres OS user, which runs Postgres for root, cannot enter TMPDIR ${tmpdir}${await modeOf(
+      tmpdir,
+    )}`;
+  if (tmpdir !== fallback && await canEnter("postgres", fallback)) {
+    warn(`db: ${why}: the throwaway cluster goes in ${fallback} instead`);
+    return fallback;
+  }
+  throw new Error(
+    `${why} to create the throwaway cluster there; set TMPDIR to a folder it can enter (chmod o+x ${tmpdir}, or TMPDIR=/tmp) or run as a user other than root`,
+  );
+}
+
+/** True when OS user `user` may enter folder `dir` (`test -x` run as that user, ACLs included). */
+async function canEnter(user: string, dir: string): Promise<boolean> {
+  try {
+    const out = await new Deno.Command("runuser", {
+      args: ["-u", user, "--", "test", "-d", dir, "-a", "-x", dir],
+      stdout: "null",
+      stderr: "null",
+    }).output();
+    return out.success;
+  } catch {
+    return false;
+  }
+}
+
+/** ` (mode 0700)` for an existing folder, else "" (for error lines). */
+async function modeOf(dir: string): Promise<string> {
+  try {
+    const mode = (await Deno.stat(dir)).mode;
+    return mode === null ? "" : ` (mode 0${(mode & 0o777).toString(8)})`;
+  } catch {
+    return " (no such folder)";
+  }
 }
 
 /**

@@ -121,7 +121,10 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       Promise.reject(new Error("not a throwaway database"));
     if (!dbUrl) {
       log({ level: "info", msg: "starting a throwaway Postgres" });
-      const db = await startTestDatabase({ durable: opts.durable ?? false });
+      const db = await startTestDatabase({
+        durable: opts.durable ?? false,
+        warn: (line) => log({ level: "warn", msg: line }),
+      });
       stops.push(() => db.stop());
       dbUrl = db.url;
       restartDatabase = () => db.restart();
