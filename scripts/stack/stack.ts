@@ -12,6 +12,7 @@
 import postgres from "postgres";
 import { NetDispatcher } from "../db/dispatcher.ts";
 import { startTestDatabase } from "../db/harness.ts";
+import { dropPreviousRunWakeUps } from "./stale_wake_ups.ts";
 import { applyDatabase } from "../db/migrate.ts";
 import type { Logger } from "../lib/cli/log.ts";
 import {
@@ -180,21 +181,38 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
 
     // Wake-ups go to the gateway, signed with a fresh key each run; a database of the user's gets
     // its own settings back when the stack stops.
+    let savedSecret: string | null = null;
     if (opts.dbUrl) {
       const saved = await readWakeSettings(sql);
+      savedSecret = saved.secret;
       stops.push(async () => {
         for (const problem of await restoreWakeSettings(sql, saved)) {
           log({ level: "warn", msg: problem });
         }
       });
     }
+    const secret = crypto.randomUUID().replaceAll("-", "");
     await applyWakeSettings(sql, {
       functionsUrl: gateway.functionsUrl,
-      secret: crypto.randomUUID().replaceAll("-", ""),
+      secret,
       postLateSignals: opts.postLateSignals ?? false,
       ingestMode: opts.ingestMode,
       pollDelayMs: opts.pollDelayMs,
     });
+    const stale = await dropPreviousRunWakeUps(sql, {
+      functionsUrl: gateway.functionsUrl,
+      secret,
+      savedSecret,
+    });
+    if (stale > 0) {
+      log({
+        level: "info",
+        progress: true,
+        msg: `ignored ${stale} wake-up${
+          stale === 1 ? "" : "s"
+        } a previous run left queued, signed with that run's key (each run signs with a new one); the minute sweeps redo their work`,
+      });
+    }
 
     const dispatcher = new NetDispatcher({
       url: dbUrl,

@@ -12,7 +12,7 @@ import postgres from "postgres";
 import { startFakeDiscord } from "../../scripts/fakes/discord.ts";
 import { functionLogger } from "../../scripts/stack/stack.ts";
 import type { LogEntry } from "../../scripts/lib/cli/log.ts";
-import { hasStackTrace, runTask } from "../support/run_cli.ts";
+import { type CliRun, hasStackTrace, runTask } from "../support/run_cli.ts";
 import { fixtureRows } from "../support/fixtures.ts";
 import { testDatabaseUrl } from "../db/test_database.ts";
 
@@ -182,7 +182,7 @@ Deno.test("bad inputs to deno task start are one line before anything starts: ov
   }
 });
 
-Deno.test("start --db-url gives the database its wake-up and ingest settings back when it stops", async () => {
+Deno.test("start --db-url gives the database its wake-up and ingest settings back when it stops; a restart ignores the previous run's queued wake-ups in one calm line, without a 401", async () => {
   const admin = postgres(testDatabaseUrl(), { max: 1, onnotice: () => {} });
   const name = `start_db_url_${crypto.randomUUID().slice(0, 8)}`;
   const url = new URL(testDatabaseUrl());
@@ -191,6 +191,10 @@ Deno.test("start --db-url gives the database its wake-up and ingest settings bac
   await admin.unsafe(`create database ${name}`);
   try {
     await writeJson(`${dir}/BTCUSDT-1h-2025W02.json`, ROWS.slice(0, 300));
+    // Both runs on one port, as two runs of deno task start (default 54321) are.
+    const free = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+    const port = (free.addr as Deno.NetAddr).port;
+    free.close();
     const replay = () =>
       runTask("start", [
         "--db-url",
@@ -199,7 +203,7 @@ Deno.test("start --db-url gives the database its wake-up and ingest settings bac
         `${dir}/BTCUSDT-1h-2025W02.json`,
         "--exit-when-done",
         "--port",
-        "0",
+        String(port),
       ]);
     // First run: migrates the database, which had no wake-up settings.
     const first = await replay();
@@ -216,8 +220,42 @@ Deno.test("start --db-url gives the database its wake-up and ingest settings bac
       await db`select private.configure_functions('https://example.supabase.co/functions/v1', 'my-own-secret-0123456789')`;
       await db`insert into private.config (key, value) values ('notify_late_signals', 'off'),
         ('ingest_mode', 'poll'), ('poll_delay_ms', '2500')`;
-      const second = await replay(); // in relay mode, with poll delay 0
+      // Wake-ups a previous run queued and never sent: signed with that run's key, which nobody
+      // has any more (a clean stop put the user's key back), and with the key a run killed with
+      // kill -9 left configured; both addressed to the stack's gateway. And one of the user's own
+      // functions (their key, their address), which is still sent.
+      const received: string[] = [];
+      let second: CliRun;
+      const own = Deno.serve(
+        { hostname: "127.0.0.1", port: 0, onListen: () => {} },
+        async (req) => {
+          received.push(await req.text());
+          return new Response("{}");
+        },
+      );
+      try {
+        await db.begin(async (tx) => {
+          const gone = `http://127.0.0.1:${port}/functions/v1`;
+          const mine = `http://127.0.0.1:${own.addr.port}/functions/v1`;
+          await tx`select private.configure_functions(${gone}, 'previous-run-key-0123456789abcdef')`;
+          await tx`select private.wake('analyze', '{"series":[]}'::jsonb)`;
+          await tx`select private.configure_functions(${gone}, 'my-own-secret-0123456789')`;
+          await tx`select private.wake('discord-notify', '{}'::jsonb)`;
+          await tx`select private.configure_functions(${mine}, 'my-own-secret-0123456789')`;
+          await tx`select private.wake('analyze', '{"mine":true}'::jsonb)`;
+          await tx`select private.configure_functions('https://example.supabase.co/functions/v1', 'my-own-secret-0123456789')`;
+        });
+        second = await replay(); // in relay mode, with poll delay 0
+      } finally {
+        await own.shutdown();
+      }
+      assert.deepEqual(received, ['{"mine": true}'], "the user's own wake-up is sent");
       assert.equal(second.code, 0, second.stderr);
+      assert.doesNotMatch(second.stderr, /signature|401/, second.stderr);
+      assert.equal(
+        second.stderr.match(/^.*previous run.*$/gm)?.join("\n"),
+        "ignored 2 wake-ups a previous run left queued, signed with that run's key (each run signs with a new one); the minute sweeps redo their work",
+      );
       assert.match(second.stderr, /summary: 0 candles stored/, "the candles were stored already");
       assert.deepEqual(await settings(), [
         "functions_secret=my-own-secret-0123456789",
