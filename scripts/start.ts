@@ -238,6 +238,15 @@ export async function main(args: string[]): Promise<number> {
   };
   const handlers = [["SIGINT", onSignal("SIGINT")], ["SIGTERM", onSignal("SIGTERM")]] as const;
   for (const [sig, fn] of handlers) Deno.addSignalListener(sig, fn);
+  // A kill -9 on `deno task start` ends deno task alone: this process, orphaned (its parent
+  // changes), stops as on SIGTERM instead of running on unseen. (Its own children watch it in turn:
+  // scripts/stack/functions.ts, scripts/db/harness.ts.)
+  const parent = Deno.ppid;
+  const parentWatch = setInterval(() => {
+    if (Deno.ppid === parent) return;
+    clearInterval(parentWatch);
+    onSignal("parent process gone")();
+  }, 500);
   try {
     // A replay's fake Binance starts first: the functions (backfill, ingest) are pointed at it.
     if (replayed) fake = await startReplayFake(replayed, mode, speed);
@@ -352,6 +361,7 @@ export async function main(args: string[]): Promise<number> {
       () => feed?.relay?.stats.candlesInserted ?? 0,
     );
     await stack?.stop();
+    clearInterval(parentWatch);
     for (const [sig, fn] of handlers) Deno.removeSignalListener(sig, fn);
     if (ran) {
       // A run that never started prints its error alone (runCli), not a summary of nothing.

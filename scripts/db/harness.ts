@@ -66,22 +66,13 @@ export async function startTestDatabase(opts: StartOptions = {}): Promise<TestDa
   let cluster: Cluster;
   try {
     const server = bin ?? await embeddedPgBin(binCopy as string, log);
-    const started = await startSystemCluster(server, {
+    cluster = await startSystemCluster(server, {
       port,
       durable: opts.durable ?? false,
       owner,
       parent,
+      alsoRemove: binCopy === null ? [] : [binCopy],
     }, log);
-    cluster = {
-      ...started,
-      stop: async () => {
-        try {
-          await started.stop();
-        } finally {
-          await removeBinCopy();
-        }
-      },
-    };
   } catch (e) {
     await removeBinCopy();
     throw e;
@@ -179,16 +170,24 @@ interface ClusterPlace {
   owner: { uid: number; gid: number } | null;
   /** Folder to create the cluster's folder in (default: the temp folder, TMPDIR). */
   parent: string | undefined;
+  /** Folders removed with the cluster's (the embedded binaries' copy). */
+  alsoRemove: string[];
 }
 
 async function startSystemCluster(
   bin: PgBin,
-  { port, durable, owner, parent }: ClusterPlace,
+  { port, durable, owner, parent, alsoRemove }: ClusterPlace,
   log: (line: string) => void,
 ): Promise<Cluster> {
   const dir = await Deno.makeTempDir({ dir: parent, prefix: "wyckoff-pg-" });
   const data = `${dir}/data`;
   if (owner) await Deno.chown(dir, owner.uid, owner.gid);
+  const reaper = startReaper({
+    pgCtl: `${bin.dir}/pg_ctl`,
+    user: owner ? "postgres" : null,
+    data,
+    dirs: [dir, ...alsoRemove],
+  });
   const run = async (cmd: string, args: string[]) => {
     const full = owner ? ["runuser", "-u", "postgres", "--", `${bin.dir}/${cmd}`, ...args] : [
       `${bin.dir}/${cmd}`,
@@ -226,6 +225,7 @@ async function startSystemCluster(
     await run("pg_ctl", ["-D", data, "-l", `${dir}/server.log`, "-w", "-t", "30", "start"]);
   } catch (e) {
     await Deno.remove(dir, { recursive: true }).catch(() => {}); // nothing left behind on failure
+    await reaper.end();
     throw e;
   }
   let stopped = false;
@@ -252,9 +252,54 @@ async function startSystemCluster(
       try {
         await run("pg_ctl", ["-D", data, "-m", "immediate", "-w", "stop"]);
       } finally {
-        await Deno.remove(dir, { recursive: true }).catch(() => {});
+        for (const d of [dir, ...alsoRemove]) {
+          await Deno.remove(d, { recursive: true }).catch(() => {});
+        }
+        await reaper.end();
       }
     },
+  };
+}
+
+/** Shell of {@link startReaper}: $1 pg_ctl, $2 data folder, $3 OS user or "", then the folders. */
+const REAPER_SH = `trap '' INT TERM HUP
+cat >/dev/null
+if [ -f "$2/postmaster.pid" ]; then
+  if [ -n "$3" ]; then runuser -u "$3" -- "$1" -D "$2" -m immediate -w stop
+  else "$1" -D "$2" -m immediate -w stop; fi
+fi >/dev/null 2>&1
+shift 3
+rm -rf -- "$@"`;
+
+/**
+ * Cleans up after this process when it dies without doing so itself (kill -9, a crash): a `sh`
+ * that waits for end of file on its stdin, a pipe only this process holds open and which the
+ * kernel closes however this process ends, then stops the cluster in `data` if it still runs
+ * (`pg_ctl stop -m immediate`, as `user` when given) and removes `dirs`. It runs in its own session
+ * (`setsid`, where the command exists), so a SIGKILL to this process group does not reach it, and it
+ * ignores SIGINT/SIGTERM/SIGHUP (Ctrl-C lets this process stop the cluster itself). After a normal
+ * stop `end()` closes the pipe (it then finds nothing left to do) and waits for it to exit.
+ */
+function startReaper(
+  o: { pgCtl: string; user: string | null; data: string; dirs: string[] },
+): { end(): Promise<void> } {
+  const args = ["-c", REAPER_SH, "wyckoff-pg-reaper", o.pgCtl, o.data, o.user ?? "", ...o.dirs];
+  const spawn = (cmd: string, a: string[]) =>
+    new Deno.Command(cmd, { args: a, stdin: "piped", stdout: "null", stderr: "null" }).spawn();
+  let child: Deno.ChildProcess;
+  try {
+    child = spawn("setsid", ["sh", ...args]);
+  } catch (e) {
+    if (!(e instanceof Deno.errors.NotFound)) throw e;
+    child = spawn("sh", args); // no setsid (macOS): a kill of this process alone is still covered
+  }
+  let ended: Promise<void> | null = null;
+  return {
+    end: () =>
+      ended ??= (async () => {
+        await child.stdin.close().catch(() => {});
+        await child.status;
+      })(),
   };
 }
 

@@ -40,8 +40,11 @@ export async function startFunctionProcess(
 ): Promise<FunctionProcess> {
   const port = freePort();
   const started = performance.now();
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "--quiet", "--allow-net", "--allow-env", bundle],
+  const deno = [Deno.execPath(), "run", "--quiet", "--allow-net", "--allow-env", bundle];
+  // It dies with this process, even with a kill -9 that leaves no chance to stop it.
+  const cmd = await withParentDeathSignal(deno);
+  const child = new Deno.Command(cmd[0], {
+    args: cmd.slice(1),
     env: { ...env, PORT: String(port), NO_COLOR: "1" },
     stdin: "null",
     stdout: "piped",
@@ -79,6 +82,23 @@ export async function startFunctionProcess(
       await new Promise((r) => setTimeout(r, 25));
     }
   }
+}
+
+let setpriv: Promise<boolean> | null = null;
+
+/**
+ * `cmd` prefixed with `setpriv --pdeathsig KILL --` (util-linux) where that exists: the kernel then
+ * kills the process when the thread that started it ends (Linux PR_SET_PDEATHSIG, kept across
+ * exec), which for Deno's spawn is this process's main thread, so kill -9 on the stack takes its
+ * function processes with it. Elsewhere `cmd` unchanged.
+ */
+export async function withParentDeathSignal(cmd: string[]): Promise<string[]> {
+  setpriv ??= new Deno.Command("setpriv", {
+    args: ["--pdeathsig", "KILL", "--", "true"],
+    stdout: "null",
+    stderr: "null",
+  }).output().then((o) => o.success, () => false);
+  return await setpriv ? ["setpriv", "--pdeathsig", "KILL", "--", ...cmd] : cmd;
 }
 
 async function pipeLines(stream: ReadableStream<Uint8Array>, onLine: (line: string) => void) {
