@@ -152,12 +152,13 @@ Deno.test("bad inputs to deno task start are one line before anything starts: ov
     await writeJson(`${dir}/a/BTCUSDT-1h-a.json`, ROWS.slice(0, 400));
     await writeJson(`${dir}/a/BTCUSDT-1h-b.json`, ROWS.slice(300));
     const cases: [string[], RegExp][] = [
+      // --port 0: the default port may be taken by any other run on the machine.
       [
-        ["--replay", `${dir}/a`],
+        ["--replay", `${dir}/a`, "--port", "0"],
         /^error: .*BTCUSDT-1h-b\.json: overlaps .*BTCUSDT-1h-a\.json \(both hold BTCUSDT 1h candles from 2025-01-18T12:00Z\); replay each candle from one file only\n$/,
       ],
       [
-        ["--replay", `${dir}/a/BTCUSDT-1h-a.json`, "--db-url", "localhost:5432"],
+        ["--replay", `${dir}/a/BTCUSDT-1h-a.json`, "--db-url", "localhost:5432", "--port", "0"],
         /^error: --db-url: expected a postgres:\/\/ or postgresql:\/\/ URL, got localhost:\/\/…\n$/,
       ],
       [
