@@ -1,7 +1,8 @@
 /**
  * Database speed and size figures on a throwaway local Postgres with durable settings (fsync on):
  *   - api.ingest_candles: 100,000 1m candles in batches of 1,000 on one connection (target >= 50,000
- *     candles/s), the same batches again (all unchanged), and 100,000 more over two connections;
+ *     candles/s; also the database's CPU ms per 1,000 candles, which a loaded machine distorts less),
+ *     the same batches again (all unchanged), and 100,000 more over two connections;
  *   - a hostile batch repeating two keys (10,000 and 100,000 rows): time to reject it;
  *   - 100,000 rows with a value that does not parse in the last row (a price "abc", a \u0000 escape):
  *     time to reject them, and the error's first line;
@@ -18,6 +19,7 @@
 
 import postgres from "postgres";
 import { startTestDatabase } from "../db/harness.ts";
+import { clusterCpu, cpuSince } from "./cpu.ts";
 
 const MINUTE = 60_000;
 const FIXTURE = new URL("../../tests/fixtures/ohlcv/BTCUSDT-1m-2021-02-19.csv", import.meta.url);
@@ -149,6 +151,7 @@ export async function benchDb(
     const run = async () => {
       const times: number[] = [];
       const counts = { inserted: 0, updated: 0, unchanged: 0 };
+      const cpu0 = await clusterCpu(sql);
       const t0 = performance.now();
       for (const b of batches) {
         const s = performance.now();
@@ -159,8 +162,15 @@ export async function benchDb(
         counts.unchanged += r.unchanged;
       }
       const secs = (performance.now() - t0) / 1000;
+      const cpuMs = cpuSince(cpu0, await clusterCpu(sql));
       times.sort((a, b) => a - b);
-      return { rate: total / secs, p50: percentile(times, 50), p99: percentile(times, 99), counts };
+      return {
+        rate: total / secs,
+        p50: percentile(times, 50),
+        p99: percentile(times, 99),
+        counts,
+        cpuMs,
+      };
     };
     const fresh = await run();
     if (fresh.counts.inserted !== total) {
@@ -169,9 +179,15 @@ export async function benchDb(
     figures["ingest_new_candles_per_s"] = Math.round(fresh.rate);
     figures["ingest_batch_1000_p50_ms"] = round(fresh.p50);
     figures["ingest_batch_1000_p99_ms"] = round(fresh.p99);
+    figures["ingest_new_db_cpu_ms_per_1000"] = fresh.cpuMs === null
+      ? "n/a"
+      : round(fresh.cpuMs / (total / 1000));
     const repeat = await run();
     if (repeat.counts.unchanged !== total) throw new Error("repeat was not all unchanged");
     figures["ingest_repeat_unchanged_candles_per_s"] = Math.round(repeat.rate);
+    figures["ingest_repeat_db_cpu_ms_per_1000"] = repeat.cpuMs === null
+      ? "n/a"
+      : round(repeat.cpuMs / (total / 1000));
     figures["ingest_target"] = fresh.rate >= 50_000 ? "met (>= 50,000/s)" : "MISSED (< 50,000/s)";
 
     // 2b. a hostile batch: rows repeating two keys are rejected at the first repeat; the time should

@@ -4,7 +4,7 @@
 -- inserted and must take back). Results, errors, wake-ups and epochs are those of the general path.
 begin;
 create extension if not exists pgtap with schema extensions;
-select plan(25);
+select plan(27);
 
 select private.configure_functions('http://127.0.0.1:54321/functions/v1', 'test-secret-0123456789');
 insert into public.symbols (symbol, base_asset, quote_asset, display_name, timeframes)
@@ -102,6 +102,12 @@ select row_eq($$select * from api.ingest_candles(pg_temp.batch(pg_temp.range(30,
   'the batch without its bad rows is stored');
 select row_eq($$select * from api.ingest_candles(pg_temp.batch(pg_temp.range(30, 39)))$$, row(0, 0, 10),
   'repeating it changes nothing');
+
+-- A batch starting with a stored candle goes to the general path at once; same results.
+select pg_temp.mark();
+select row_eq($$select * from api.ingest_candles(pg_temp.batch(array[pg_temp.row(39, 150)] || pg_temp.range(40, 44)))$$,
+  row(5, 1, 0), 'a changed stored candle first, then new ones: 5 inserted, 1 updated');
+select is(pg_temp.wakes(), 1, 'one wake-up');
 
 select * from finish();
 rollback;
