@@ -90,7 +90,15 @@ Deno.test("a reconnect while the first backfill waits out 429/418 is backfilled 
       await settle(w, relay, "reconnect during backfill");
       await assertExactlyOnce(w, relay, "reconnect during backfill");
       const s = relay.stats;
-      assert.equal(s.backfillRuns, 1, "the reconnect did not start a second run...");
+      // Runs the stream's connections started: the first one only. (The missing-final watch may
+      // start one more for the last candle, which REST served before the next one existed and the
+      // relay held back: that run is not the reconnect's.)
+      const started = w.logs.filter((e) => e.msg === "backfill started").map((e) => e.reason);
+      assert.deepEqual(
+        started.filter((r) => r !== "final missing"),
+        ["connected"],
+        `the reconnect did not start a second run... (runs: ${started.join(", ")})`,
+      );
       assert.equal(s.backfillReruns, 1, "...it made the running one take another pass");
       assert.ok(
         s.backfilledCandles > 6 * 10,
