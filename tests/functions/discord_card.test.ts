@@ -460,7 +460,7 @@ Deno.test("a withdrawn signal's card and its follow-up say why it no longer stan
   assert.equal(e?.title, "✖ Withdrawn · ▼ SHORT BTCUSDT 1h");
   assert.match(
     String(e?.description),
-    /^\*\*This signal no longer stands\.\*\* The candle history/,
+    /^\*\*This signal no longer stands:\*\* candle history changed from [^;]+ UTC; analysed again/,
   );
   assert.match(
     String(e?.description),
@@ -479,7 +479,7 @@ Deno.test("a withdrawn signal's card and its follow-up say why it no longer stan
       followUpMessage(gone, "withdrawn", { barTime: null, r: null, price: null }, null)
         .embeds?.[0].description,
     ),
-    /^Re: signal #42, .*\n\*\*This signal no longer stands\.\*\*.*gives no signal\.$/s,
+    /^Re: signal #42, .*\n\*\*This signal no longer stands:\*\*.*gives no signal\.$/s,
   );
   assert.match(
     renderCard(gone).fields?.find((f) => f.name === "Status")?.value ?? "",

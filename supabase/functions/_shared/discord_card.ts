@@ -420,9 +420,10 @@ export function followUpText(
       const now = w?.replacement
         ? `now gives ${replacementLine(w.replacement)}`
         : "gives no signal";
-      return `**This signal no longer stands.** The candle history behind it changed (${
-        w?.reason || "a late or corrected candle"
-      }); analysed again on the repaired candles, the bar opening ${formatUtc(s.openTime)} ${now}.`;
+      // The stored reason already says what changed ("candle history changed from … UTC").
+      return `**This signal no longer stands:** ${
+        w?.reason || "a late or corrected candle changed its history"
+      }; analysed again on the repaired candles, the bar opening ${formatUtc(s.openTime)} ${now}.`;
     }
   }
 }
