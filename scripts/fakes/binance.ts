@@ -20,6 +20,7 @@
  */
 
 import { parseCli, runCli, UsageError } from "../lib/cli/run_cli.ts";
+import { parseUtcDate } from "../lib/cli/backtest_options.ts";
 import {
   ReplayClock,
   type ReplayEvent,
@@ -448,8 +449,10 @@ async function main(args: string[]): Promise<void> {
   }
   let startTime: number | undefined;
   if (values.start !== undefined) {
-    startTime = /^\d+$/.test(values.start) ? Number(values.start) : Date.parse(values.start);
-    if (!Number.isFinite(startTime)) throw new UsageError(`--start: not a date: ${values.start}`);
+    // A day that does not exist (2024-02-30) is refused, not rolled over into the next one.
+    startTime = /^\d+$/.test(values.start)
+      ? Number(values.start)
+      : parseUtcDate("start", values.start);
   }
   const port = values.port === undefined ? 0 : Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
@@ -460,11 +463,14 @@ async function main(args: string[]): Promise<void> {
     throw new UsageError("--updates must be a whole number");
   }
   const series = positionals.map((p) => {
+    let s: ReplaySeries;
     try {
-      return loadReplayFile(p);
+      s = loadReplayFile(p);
     } catch (e) {
       throw new UsageError((e as Error).message);
     }
+    if (s.rows.length === 0) throw new UsageError(`${p}: no candles to replay`);
+    return s;
   });
   const fake = await startFakeBinance({
     series,

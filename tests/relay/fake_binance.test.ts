@@ -10,6 +10,7 @@ import { parseWsKline } from "../../shared/candles/ws_kline.ts";
 import { type FakeBinance, loadReplayFile, startFakeBinance } from "../../scripts/fakes/binance.ts";
 import { fixturePath } from "../support/fixtures.ts";
 import { waitFor } from "./helpers.ts";
+import { runTask } from "../support/run_cli.ts";
 
 const btc = loadReplayFile(fixturePath("binance/BTCUSDT-1h-2024.json"), { to: 40 });
 const eth = loadReplayFile(fixturePath("binance/ETHUSDT-1h-2024H1.json"), { to: 40 });
@@ -318,4 +319,26 @@ Deno.test("server pings: a client that never answers with a pong is disconnected
     assert.ok(pings >= 1, "the server pinged");
     assert.ok(took < 15_000, `disconnected after ${Math.round(took)} ms without pongs`);
   });
+});
+
+Deno.test("fake:binance refuses a day that does not exist and a file with no candles, in one line each", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const empty = `${dir}/BTCUSDT-1h-empty.json`;
+    await Deno.writeTextFile(empty, "[]");
+    const fixture = fixturePath("binance/BTCUSDT-1h-2025W02-W07.json");
+    const cases: [string[], RegExp][] = [
+      [[fixture, "--start", "2024-02-30"], /^error: --start: not a valid date: 2024-02-30\n$/],
+      [[fixture, "--start", "yesterday"], /^error: --start: expected a date like 2024-03-01/],
+      [[empty], /^error: .*BTCUSDT-1h-empty\.json: no candles to replay\n$/],
+    ];
+    for (const [args, expected] of cases) {
+      const r = await runTask("fake:binance", args);
+      assert.equal(r.code, 1, `${args.join(" ")}: exit 1`);
+      assert.match(r.stderr, expected);
+      assert.equal(r.stdout, "", "nothing served");
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });
