@@ -12,6 +12,7 @@
 import type { ElliottCount, Pivot } from "./types.ts";
 import type { ElliottOptions } from "./elliott_options.ts";
 import { fibProximity } from "./fibonacci.ts";
+import { priceText } from "./price_text.ts";
 
 /**
  * Correction on pivots[end-3..end] (0,A,B,C) or null. A down ABC (ending at a low) implies "long"
@@ -65,7 +66,7 @@ export function correctionAt(
     `ABC correction ${trend} complete: B = ${rb.toFixed(2)} x A, C = ${rc.toFixed(2)} x A${
       ctxText ? ` (${ctxText})` : ""
     }; ${down ? "uptrend" : "downtrend"} resumption expected, ` +
-    `invalid beyond ${pc.price} (score ${score.toFixed(2)})`;
+    `invalid beyond ${priceText(pc.price)} (score ${score.toFixed(2)})`;
   return {
     kind: "correction",
     trend,

@@ -13,6 +13,7 @@
 import type { ElliottCount, Pivot } from "./types.ts";
 import type { ElliottOptions } from "./elliott_options.ts";
 import { fibProximity, PHI, rangeProximity } from "./fibonacci.ts";
+import { priceText } from "./price_text.ts";
 
 const LN_PHI = Math.log(PHI);
 
@@ -82,7 +83,7 @@ export function impulseAt(
     fx(r3)
   } x W1, W4 = ${fx(r4)} x W3, W5 = ${fx(r5)} x W1; ${
     up ? "correction down" : "rebound up"
-  } expected, invalid beyond ${p5.price} (score ${fx(score)})`;
+  } expected, invalid beyond ${priceText(p5.price)} (score ${fx(score)})`;
   return {
     kind: "impulse",
     trend,

@@ -4,3 +4,4 @@ export * from "./types.ts";
 export * from "./pivots.ts";
 export * from "./elliott.ts";
 export * from "./wyckoff.ts";
+export * from "./price_text.ts";

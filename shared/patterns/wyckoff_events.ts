@@ -1,6 +1,7 @@
 /** Wyckoff event scoring and construction (spring, upthrust, sign of strength/weakness). Pure. */
 
 import type { TradingRange, WyckoffEvent, WyckoffPhase } from "./types.ts";
+import { priceText } from "./price_text.ts";
 
 /** Weight of the volume score in an event's strength. */
 export const WEIGHT_VOLUME = 0.5;
@@ -37,11 +38,6 @@ export function contextScore(bullish: boolean, phase: WyckoffPhase): number {
  */
 export function eventStrength(volume: number, price: number, context: number): number {
   return clamp01(WEIGHT_VOLUME * volume + WEIGHT_PRICE * clamp01(price) + WEIGHT_CONTEXT * context);
-}
-
-/** Price with up to 6 significant digits (more when the integer part is longer). */
-function price(x: number): string {
-  return Math.abs(x) >= 1e5 ? x.toFixed(0) : String(Number(x.toPrecision(6)));
 }
 
 /** Ratio or ATR multiple with 2 decimals. */
@@ -81,10 +77,10 @@ export function makeWyckoffEvent(e: WyckoffEventInput): WyckoffEvent {
   const levelName = e.kind === "spring" || e.kind === "sow" ? "support" : "resistance";
   const pierced = e.kind === "spring" ? "low" : "high";
   const side = long ? "above" : "below";
-  const lvl = `${levelName} ${price(e.level)}`;
+  const lvl = `${levelName} ${priceText(e.level)}`;
   const what = e.kind === "spring" || e.kind === "upthrust"
-    ? `${pierced} ${price(e.price)} broke ${lvl} by ${small(e.atrs)} ATR and closed back inside`
-    : `closed at ${price(e.price)}, ${small(e.atrs)} ATR ${side} ${lvl}`;
+    ? `${pierced} ${priceText(e.price)} broke ${lvl} by ${small(e.atrs)} ATR and closed back inside`
+    : `closed at ${priceText(e.price)}, ${small(e.atrs)} ATR ${side} ${lvl}`;
   return {
     kind: e.kind,
     index: e.index,

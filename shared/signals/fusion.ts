@@ -71,11 +71,6 @@ function indicatorDetail(v: IndicatorVote, direction: Direction): string {
   return `${v.passed.length}/${v.total} ${direction} checks pass (${list})`;
 }
 
-/** Rounds a price for display without losing meaningful digits. */
-function fmt(x: number): string {
-  return x.toPrecision(6).replace(/\.?0+$/, "");
-}
-
 /**
  * Phase 1, opinions: the leading Wyckoff event and the Elliott count (enabled methods only). Null
  * when no pattern speaks, two patterns disagree or the direction is against the trend (phase 2,
@@ -99,7 +94,7 @@ export function patternOpinions(input: FusionInput, config: AnalyzerConfig): Pat
       method: "elliott",
       direction: count.direction,
       confidence: count.score,
-      detail: `${count.description}; invalid beyond ${fmt(count.invalidation)}`,
+      detail: count.description,
     });
   }
   if (opinions.length === 0) return null;
