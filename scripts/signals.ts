@@ -1,6 +1,7 @@
 /**
  * `deno task signals <file|folder>... [--json] [--last N]`: prints the analyzer's signals for kline
- * files, as a table per file or one JSON object per signal.
+ * files, as a table per series (the files of one series in a folder joined) or one JSON object per
+ * signal.
  */
 
 import type { Signal } from "../shared/signals/types.ts";
@@ -18,10 +19,11 @@ import { alignTable, formatPrice, priceDecimals } from "./lib/report/format.ts";
 
 const HELP =
   `usage: deno task signals <file|folder>... [--json] [--last N] [--symbol S] [--interval I] [settings]
-Prints the analyzer's signals for kline files: a table per file (time, direction, entry, stop,
-targets, confidence, methods, reason), or one JSON object per signal.
+Prints the analyzer's signals for kline files: a table per series (time, direction, entry, stop,
+targets, confidence, methods, reason), or one JSON object per signal. The files of one
+series in a folder (e.g. BTCUSDT/1h/ of monthly files) are joined into one series.
   --json        one JSON object per signal (fields: README "Signals")
-  --last N      only the last N signals of each file
+  --last N      only the last N signals of each series
 ${KLINE_INPUT_HELP}
 ${ANALYZER_HELP}`;
 
@@ -53,7 +55,7 @@ export function shortReason(s: Signal): string {
   return parts.join(" + ");
 }
 
-/** The table for one file's signals (header first). */
+/** The table for one series' signals (header first). */
 export function signalTable(signals: readonly Signal[]): string[] {
   const d = priceDecimals(signals.flatMap((s) => [s.entry, s.stopLoss, ...s.takeProfits]));
   const rows = [

@@ -201,7 +201,7 @@ export async function main(args: string[]): Promise<number> {
     }
   }
   const joined = replayFiles
-    ? joinReplayFiles(await loadKlineInputs(replayFiles, {}, { warnGaps: true }))
+    ? joinReplayFiles(await loadKlineInputs(replayFiles, {}, { warnGaps: true, joinSeries: false }))
     : null;
   for (const j of joined ?? []) {
     if (j.missingBetweenFiles > 0) {

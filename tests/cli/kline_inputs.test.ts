@@ -263,3 +263,65 @@ Deno.test("evaluate and calibrate read folders as the other CLIs do: non-kline f
     `note: ${empty}/notes.json: skipped, not a kline file\nerror: no kline files in ${empty}\n`,
   );
 });
+
+const REST_1H = fixturePath("binance/BTCUSDT-1h-2025W02-W07.json");
+
+/** A folder holding REST_4H and REST_1H split into two consecutive files `BTCUSDT/1h/2025-01-{a,b}.json`. */
+async function splitSeriesFolder(): Promise<string> {
+  const dir = await Deno.makeTempDir({ dir: TMP });
+  await Deno.mkdir(`${dir}/BTCUSDT/1h`, { recursive: true });
+  await Deno.copyFile(REST_4H, `${dir}/BTCUSDT-4h-2021Q1.json`);
+  const rows = JSON.parse(await Deno.readTextFile(REST_1H)) as unknown[];
+  const half = rows.length / 2;
+  await Deno.writeTextFile(`${dir}/BTCUSDT/1h/2025-01-a.json`, JSON.stringify(rows.slice(0, half)));
+  await Deno.writeTextFile(`${dir}/BTCUSDT/1h/2025-01-b.json`, JSON.stringify(rows.slice(half)));
+  return dir;
+}
+
+Deno.test("signals, indicators and backtest join the files of one series in a folder, as evaluate and --replay do", async () => {
+  const dir = await splitSeriesFolder();
+  const joined = await runTask("signals", [dir, "--json"]);
+  assert.equal(joined.code, 0, joined.stderr);
+  const whole = await runTask("signals", [REST_4H, REST_1H, "--json"]);
+  assert.equal(whole.code, 0, whole.stderr);
+  assert.equal(joined.stdout, whole.stdout, "the split series gives the signals of the whole file");
+  assert.ok(joined.stdout.includes('"interval":"1h"'), "the 1h series has signals to compare");
+  const table = await runTask("signals", [dir]);
+  assert.match(table.stdout, / over 1008 candles \(BTCUSDT 1h\)/);
+  assert.match(table.stdout, / over 540 candles \(BTCUSDT 4h\)/, "another series stays separate");
+  assert.equal(table.stdout.match(/ signals? .*over /g)?.length, 2, table.stdout);
+  assert.match(
+    table.stdout,
+    new RegExp(`^${dir}/BTCUSDT/1h/2025-01-a\\.json \\.\\. 2025-01-b\\.json \\(2 files\\)$`, "m"),
+  );
+  const ind = await runTask("indicators", [dir]);
+  assert.match(ind.stdout, /BTCUSDT 1h: 1008 bars/);
+  const bt = await runTask("backtest", [dir, "--no-progress"]);
+  assert.equal(bt.code, 0, bt.stderr);
+  assert.match(bt.stdout, /^BTCUSDT 1h .*2025-01-06 → /m);
+  assert.match(bt.stdout, /^BTCUSDT 4h .*2021-01-01 → /m);
+  assert.equal(bt.stdout.match(/^BTCUSDT 1h /gm)?.length, 1, bt.stdout);
+});
+
+Deno.test("files of one series in a folder that overlap are refused naming both; a gap between them is warned about", async () => {
+  const dir = await splitSeriesFolder();
+  const series = `${dir}/BTCUSDT/1h`;
+  await Deno.copyFile(`${series}/2025-01-a.json`, `${series}/2025-01-a2.json`);
+  const overlap = await runTask("signals", [series]);
+  assert.equal(overlap.code, 1);
+  assert.equal(
+    overlap.stderr,
+    `error: ${series}/2025-01-a2.json: overlaps ${series}/2025-01-a.json (same series); keep one copy of each candle\n`,
+  );
+  await Deno.remove(`${series}/2025-01-a2.json`);
+  const rows = JSON.parse(await Deno.readTextFile(`${series}/2025-01-b.json`)) as unknown[];
+  await Deno.writeTextFile(`${series}/2025-01-b.json`, JSON.stringify(rows.slice(24)));
+  const gap = await runTask("signals", [series]);
+  assert.equal(gap.code, 0, gap.stderr);
+  assert.equal(
+    gap.stderr,
+    `warning: ${series}/2025-01-a.json .. 2025-01-b.json (2 files): 1 gap, 24 missing candles ` +
+      "(first: 2025-01-27T00:00Z .. 2025-01-27T23:00Z missing); indicators and patterns run across them\n",
+  );
+  assert.match(gap.stdout, / over 984 candles \(BTCUSDT 1h\)/);
+});

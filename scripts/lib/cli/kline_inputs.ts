@@ -1,12 +1,13 @@
 /**
  * The kline inputs every kline CLI shares (`signals`, `indicators`, `backtest`, `klines:check`):
  * `<file|folder>... [--symbol S] [--interval I]`. Folders are expanded recursively to their `.json` and
- * `.csv` files; a file in a folder that is not a kline file is skipped with a note.
+ * `.csv` files; a file in a folder that is not a kline file is skipped with a note. The analysing
+ * CLIs join the files of one series in one folder into one series (`../klines/join_klines.ts`).
  */
 
 import { assertInterval } from "../../../shared/candles/assert_interval.ts";
 import { CandleError } from "../../../shared/candles/errors.ts";
-import { countMissing } from "../../../shared/candles/gaps.ts";
+import { countMissing, findGaps } from "../../../shared/candles/gaps.ts";
 import type { Interval } from "../../../shared/candles/intervals.ts";
 import {
   KlineFileError,
@@ -14,6 +15,7 @@ import {
   type LoadedKlines,
   loadKlineFile,
 } from "../klines/load_klines.ts";
+import { joinKlineFiles } from "../klines/join_klines.ts";
 import { note, oneLine, UsageError } from "./run_cli.ts";
 
 /** parseArgs options for the inputs' symbol and interval. */
@@ -113,14 +115,21 @@ export interface LoadInputsOptions {
   warnGaps?: boolean;
   /** Current time in ms for dropping an unclosed last candle (default `Date.now()`). */
   now?: number;
+  /**
+   * Join the files of one series in one folder into one series (see {@link joinedKlines}); default
+   * true. False gives one entry per file.
+   */
+  joinSeries?: boolean;
 }
 
 /**
  * Loads every input (see {@link expandKlineInputs}) with the checked `--symbol`/`--interval`:
  * a folder's non-kline file is skipped with the note `<path>: skipped, not a kline file`; a last
- * candle that has not closed yet is dropped with a note; gaps are warned about (count and first gap).
- * Throws {@link UsageError} for bad options or paths, {@link KlineFileError} (one line naming the
- * file and row) for a bad file, and {@link UsageError} when no kline file is left.
+ * candle that has not closed yet is dropped with a note; the files of one series in one folder are
+ * joined into one series (unless `opts.joinSeries` is false); gaps are warned about per series
+ * (count and first gap, gaps between joined files included). Throws {@link UsageError} for bad
+ * options or paths, {@link KlineFileError} (one line naming the file and row) for a bad file or for
+ * two files of one series that overlap, and {@link UsageError} when no kline file is left.
  */
 export async function loadKlineInputs(
   paths: string[],
@@ -130,17 +139,42 @@ export async function loadKlineInputs(
   const kopts = klineInputOptions(values);
   const inputs = await expandKlineInputs(paths);
   const now = opts.now ?? Date.now();
-  const out: LoadedKlines[] = [];
+  const files: LoadedKlines[] = [];
   for (const input of inputs) {
     const loaded = await loadKlineInput(input, { ...kopts, now });
-    if (loaded === null) continue;
-    if (opts.warnGaps ?? true) warnGaps(loaded);
-    out.push(loaded);
+    if (loaded !== null) files.push(loaded);
   }
-  if (out.length === 0) {
+  if (files.length === 0) {
     throw new UsageError(`no kline files in ${paths.join(", ")}`);
   }
+  const out = (opts.joinSeries ?? true) ? joinedKlines(files) : files;
+  if (opts.warnGaps ?? true) out.forEach(warnGaps);
   return out;
+}
+
+/**
+ * The files of one series in one folder joined into one {@link LoadedKlines} each
+ * (`joinKlineFiles`, as `evaluate` joins its datasets): candles in time order, gaps recomputed over
+ * the joined series (between files too), the last file's unclosed candle. A joined entry's `path`
+ * names its files: `<first path> .. <last file name> (N files)`; a lone file keeps its own. Throws
+ * {@link KlineFileError} for two files of one series that overlap.
+ */
+export function joinedKlines(files: readonly LoadedKlines[]): LoadedKlines[] {
+  return joinKlineFiles(files).map(({ files: g, series }) => {
+    if (g.length === 1) return g[0];
+    const first = g[0];
+    const last = g[g.length - 1];
+    return {
+      path: `${first.path} .. ${last.path.split("/").pop()} (${g.length} files)`,
+      symbol: first.symbol,
+      interval: first.interval,
+      format: first.format,
+      candles: g.flatMap((f) => f.candles),
+      series,
+      gaps: first.interval === null ? [] : findGaps(series.openTime, first.interval),
+      unclosed: last.unclosed,
+    };
+  });
 }
 
 /**
