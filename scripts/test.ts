@@ -104,7 +104,12 @@ async function main(args: string[]): Promise<number> {
   let harness: any = null;
   if (existsSync(harnessPath)) {
     harness = await import(harnessPath);
-    db = await harness.startTestDatabase({ log: (l: string) => console.error(l) });
+    // pg_cron's jobs stay registered but never fire on the wall clock in this shared database:
+    // tests run a job's SQL themselves when they need it (see harness.holdCronJobs).
+    db = await harness.startTestDatabase({
+      log: (l: string) => console.error(l),
+      holdCronJobs: true,
+    });
     env.TEST_DATABASE_URL = db.url;
     if (inCi && (!db.pgCron || !db.pgTap)) {
       console.error(`CI needs pg_cron and pgTAP (pg_cron=${db.pgCron}, pgTAP=${db.pgTap})`);

@@ -38,6 +38,11 @@ export interface StartOptions {
   binaries?: "auto" | "system" | "embedded";
   /** Receives a line a user should see (default: `log`), e.g. the cluster moved out of TMPDIR. */
   warn?: (line: string) => void;
+  /**
+   * Keep pg_cron's jobs registered but inactive ({@link holdCronJobs}): the shared database of the
+   * test suite, where a job firing at a wall-clock minute would change what a test is counting.
+   */
+  holdCronJobs?: boolean;
 }
 
 const ROOT = new URL("../../", import.meta.url).pathname;
@@ -107,6 +112,7 @@ export async function startTestDatabase(opts: StartOptions = {}): Promise<TestDa
       const applied = await applyDatabase(url, { root: ROOT, seed: true });
       log(`db: applied ${applied.files.length} files (prelude: ${applied.prelude})`);
     }
+    if (opts.holdCronJobs && db.pgCron) await holdCronJobs(url);
     log(
       `db: ready at 127.0.0.1:${port} in ${Math.round(performance.now() - started)} ms ` +
         `(${
@@ -117,6 +123,38 @@ export async function startTestDatabase(opts: StartOptions = {}): Promise<TestDa
   } catch (e) {
     await cluster.stop();
     throw e;
+  }
+}
+
+/**
+ * Makes pg_cron leave the database's jobs alone: every row of `cron.job` is kept `active = false`,
+ * now and whenever it is scheduled again or anew (a trigger in schema `test_harness`), so the jobs
+ * stay registered exactly as the migrations list them (the pgTAP suite checks names, schedules and
+ * commands) but none runs on the wall clock. For the test suite's shared database: the analyze
+ * and notify sweeps (every minute), gap detection and outcome tracking (every 5 minutes) would
+ * otherwise queue wake-ups, request gaps and record outcomes for whatever test data is there at
+ * that minute, in the middle of a test that counts them. A test that needs a job runs its SQL.
+ */
+export async function holdCronJobs(url: string): Promise<void> {
+  const sql = postgres(url, { max: 1, onnotice: () => {} });
+  try {
+    await sql.unsafe(`
+      create schema if not exists test_harness;
+      revoke all on schema test_harness from public;
+      create or replace function test_harness.hold_cron_job() returns trigger
+      language plpgsql set search_path = '' as $$
+      begin
+        new.active := false;
+        return new;
+      end
+      $$;
+      revoke all on function test_harness.hold_cron_job() from public;
+      create or replace trigger hold_cron_jobs before insert or update on cron.job
+        for each row execute function test_harness.hold_cron_job();
+      update cron.job set active = false where active;
+    `);
+  } finally {
+    await sql.end();
   }
 }
 

@@ -56,8 +56,8 @@ Deno.test("20 series closing together: exactly one ingest statement and one anal
         where id > ${q0.id} and url like '%/analyze'
           and convert_from(body, 'UTF8')::jsonb ->> 'reason' = 'candles'
           and convert_from(body, 'UTF8')::jsonb -> 'series' -> 0 ->> 'symbol' like 'RQ%'`;
-      // (Only the candles trigger's: pg_cron's analyze sweep, every minute in the shared test
-      // database, also lists these series while nothing analyses them.)
+      // (Only the candles trigger's: an analyze sweep, run by another test or by pg_cron in a
+      // cluster that runs its jobs, also lists these series while nothing analyses them.)
       assert.equal(wakes.length, 60, "60 analyze wake-ups for 60 close instants");
       for (const wake of wakes) {
         assert.equal(wake.series.length, 20);

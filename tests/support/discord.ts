@@ -89,7 +89,7 @@ export async function insertSignals(
  * Stores `n` synthetic 1h candles of `symbol` opening at `from`, `from` + 1 h, … (a deterministic
  * swing of about ±2 % around 100) through api.ingest_candles. The default test signals (entry 100,
  * stop 96 or 104, TP1 108 or 92) are neither stopped nor reach a target in them, so outcome
- * tracking (pg_cron runs it every 5 minutes in the test cluster) never adds follow-ups to a test's
+ * tracking (a test that runs api.track_outcomes(), or pg_cron in a cluster that runs its jobs) never adds follow-ups to a test's
  * messages. Call it before wake-ups are configured (the insert wakes analyze).
  */
 export async function insertTestCandles(
