@@ -19,6 +19,7 @@ import { type Relay, type RelayOptions, startRelay } from "../relay/relay.ts";
 import { type ReplayCron, type ReplayCronOptions, startReplayCron } from "./replay_cron.ts";
 import { INTERVAL_MS } from "../../shared/candles/intervals.ts";
 import { seriesHeads, type SeriesKey } from "../../supabase/functions/_shared/db_api.ts";
+import { isConnectionLoss } from "../../supabase/functions/_shared/postgres_restart.ts";
 
 /** Binance's market-data REST address, probed to decide between live and replay. */
 export const BINANCE_PING_URL = "https://data-api.binance.vision/api/v3/ping";
@@ -295,7 +296,8 @@ export interface ExpectedSeries {
  * Resolves once every expected series is stored and analysed up to its last candle, the pg_net queue
  * is empty and the feed is idle (after `finished`, when given). While waiting it runs the analyze
  * sweep (what the minute job does) every `sweepEveryMs`, so a lost wake-up does not hold a replay
- * for a minute. Rejects after `timeoutMs`.
+ * for a minute. A lost connection or a database restarting meanwhile is waited out (the next round
+ * asks again); any other database error rejects. Rejects after `timeoutMs`.
  */
 export async function waitCaughtUp(
   sql: postgres.Sql,
@@ -313,22 +315,29 @@ export async function waitCaughtUp(
   if (feed.cron) await feed.cron.done;
   if (feed.fake && (!feed.cron || feed.relay)) await feed.fake.finished;
   let lastSweep = Date.now();
+  let state = "nothing read yet";
   for (;;) {
-    const heads = await seriesHeads(sql, feed.replayed.map((r) => r.key));
-    const done = feed.replayed.every((r) => {
-      const h = heads.find((x) => x.symbol === r.key.symbol && x.interval === r.key.interval);
-      return h?.lastOpenTime === r.lastOpenTime && h.analyzedOpenTime === r.lastOpenTime;
-    });
-    const [{ queued }] = await sql`select count(*)::int as queued from net.http_request_queue`;
-    if (done && queued === 0 && (feed.relay?.idle() ?? true) && (feed.cron?.idle() ?? true)) {
-      return;
+    try {
+      const heads = await seriesHeads(sql, feed.replayed.map((r) => r.key));
+      state = JSON.stringify(heads);
+      const done = feed.replayed.every((r) => {
+        const h = heads.find((x) => x.symbol === r.key.symbol && x.interval === r.key.interval);
+        return h?.lastOpenTime === r.lastOpenTime && h.analyzedOpenTime === r.lastOpenTime;
+      });
+      const [{ queued }] = await sql`select count(*)::int as queued from net.http_request_queue`;
+      if (done && queued === 0 && (feed.relay?.idle() ?? true) && (feed.cron?.idle() ?? true)) {
+        return;
+      }
+      if (Date.now() - lastSweep >= (opts.sweepEveryMs ?? 2000)) {
+        lastSweep = Date.now();
+        await sql`select private.sweep_analysis()`;
+      }
+    } catch (e) {
+      if (!isConnectionLoss(e)) throw e;
+      state = `database unreachable: ${(e as Error).message}`;
     }
     if (Date.now() - start > timeout) {
-      throw new Error(`not caught up after ${timeout} ms: ${JSON.stringify(heads)}`);
-    }
-    if (Date.now() - lastSweep >= (opts.sweepEveryMs ?? 2000)) {
-      lastSweep = Date.now();
-      await sql`select private.sweep_analysis()`;
+      throw new Error(`not caught up after ${timeout} ms: ${state}`);
     }
     await new Promise((r) => setTimeout(r, 100));
   }

@@ -33,6 +33,7 @@ import type { ApiKeys } from "./jwt.ts";
 import { localApiSecret, startLocalApi } from "./local_api.ts";
 import { INGEST_JOB } from "./replay_cron.ts";
 import { applyWakeSettings, readWakeSettings, restoreWakeSettings } from "./wake_settings.ts";
+import { guardDroppedTypeFetch } from "../../supabase/functions/_shared/postgres_restart.ts";
 
 /** Settings of {@link startStack}. */
 export interface StackOptions {
@@ -104,6 +105,9 @@ export interface Stack {
 
 /** Starts the stack (see the module doc). Anything that fails to start is stopped again before throwing. */
 export async function startStack(opts: StackOptions): Promise<Stack> {
+  // Its clients outlive database restarts (restartDatabase, a restarted --db-url database): a
+  // restart that kills a connection postgres.js is still setting up must not end the process.
+  guardDroppedTypeFetch();
   const log = opts.log;
   const stops: (() => Promise<void> | void)[] = [];
   const stopAll = async () => {

@@ -39,6 +39,7 @@
  */
 
 import { parseArgs, type ParseArgsConfig } from "node:util";
+import { guardDroppedTypeFetch } from "../../../supabase/functions/_shared/postgres_restart.ts";
 
 /** An error meant for the user: printed as one line, exit code 1. */
 export class UsageError extends Error {
@@ -133,13 +134,16 @@ function parseArgsMessage(e: unknown): string {
 /**
  * Runs a CLI `main` with `args` (default `Deno.args`) and exits: with `main`'s returned code (0 when
  * it returns nothing); 0 after printing help; 1 after printing any thrown error as
- * `error: <message on one line>` on stderr (no stack trace, also for unhandled rejections).
- * A broken pipe (output piped into `head`) ends quietly with 0.
+ * `error: <message on one line>` on stderr (no stack trace, also for unhandled rejections; the one
+ * postgres.js drops when a database restart kills a connection it is setting up is not an error:
+ * supabase/functions/_shared/postgres_restart.ts). A broken pipe (output piped into `head`) ends
+ * quietly with 0.
  */
 export async function runCli(
   main: (args: string[]) => Promise<number | void> | number | void,
   args: string[] = Deno.args,
 ): Promise<never> {
+  guardDroppedTypeFetch(); // first, so that its listener runs before this one
   globalThis.addEventListener("unhandledrejection", (ev) => {
     ev.preventDefault();
     fail(ev.reason);

@@ -7,6 +7,7 @@
 import postgres from "postgres";
 import type { FunctionEnv } from "./env.ts";
 import { createLogger, type Logger } from "./log.ts";
+import { guardDroppedTypeFetch } from "./postgres_restart.ts";
 import { WakeKeyCache } from "./wake_auth.ts";
 
 /** A postgres.js client. */
@@ -34,7 +35,8 @@ export interface Deps {
  * Supabase's transaction pooler (port 6543), which does not support them, and a statement timeout
  * (default 30 s: an analysis or ingest never needs more; a stuck statement must not hold a function or
  * the relay forever). The timeout is a startup parameter; a pooler that ignores startup parameters
- * leaves the role's own timeout in force.
+ * leaves the role's own timeout in force. A database restart while the client reconnects does not
+ * end the process ({@link guardDroppedTypeFetch}).
  */
 export function connectDatabase(
   url: string,
@@ -43,6 +45,7 @@ export function connectDatabase(
   statementTimeoutMs = 30_000,
 ): Sql {
   const pooler = /:6543(\/|$)/.test(url);
+  guardDroppedTypeFetch();
   return postgres(url, {
     max,
     prepare: !pooler,
