@@ -7,10 +7,11 @@
 import assert from "node:assert/strict";
 import postgres from "postgres";
 import { startRelay } from "../../scripts/relay/relay.ts";
+import { guardDroppedTypeFetch } from "../../supabase/functions/_shared/postgres_restart.ts";
 import { testDatabaseUrl } from "../db/test_database.ts";
 import { configureWake, unconfigureWake } from "../support/function_deps.ts";
 import { waitFor } from "./helpers.ts";
-import { startTcpProxy } from "./tcp_proxy.ts";
+import { postgresShuttingDown, startTcpProxy } from "./tcp_proxy.ts";
 import {
   compareWithSource,
   relayOptions,
@@ -223,8 +224,13 @@ Deno.test("heartbeats record the live streams, last message time and figures at 
 });
 
 Deno.test("the database goes away mid-run: writes wait and resume, nothing lost, nothing twice", async () => {
+  // As `deno task relay` does (runCli): a cut that falls while postgres.js sets up a connection
+  // must not end the process (supabase/functions/_shared/postgres_restart.ts).
+  guardDroppedTypeFetch();
   const url = new URL(testDatabaseUrl());
-  const proxy = startTcpProxy(url.hostname, Number(url.port || 5432));
+  // While cut, the proxy answers new connections as a Postgres shutting down does (FATAL 57P03):
+  // every write tried during the outage fails visibly, not only one in flight at the cut.
+  const proxy = startTcpProxy(url.hostname, Number(url.port || 5432), postgresShuttingDown());
   const viaProxy = new URL(url);
   viaProxy.port = String(proxy.port);
   const sql = postgres(viaProxy.href, { max: 2, onnotice: () => {}, connect_timeout: 2 });
@@ -234,7 +240,11 @@ Deno.test("the database goes away mid-run: writes wait and resume, nothing lost,
       const relay = await startRelay(relayOptions(w, { sql }));
       await waitFor("a third stored", async () => (await storedCount(w)) > sourceCount(w) / 3);
       proxy.cut();
-      await new Promise((r) => setTimeout(r, 1500));
+      await new Promise((r) => setTimeout(r, 1500)); // the stream goes on meanwhile
+      await waitFor(
+        "a failed write",
+        () => w.logs.some((e) => e.msg === "database write failed; retrying"),
+      );
       proxy.restore();
       await w.fake.finished;
       await waitFor(
