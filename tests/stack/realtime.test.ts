@@ -50,7 +50,8 @@ async function rawSocket(url: string, apikey: string, vsn = "2.0.0") {
     /** The next frame (after those already taken) matching `pred`. */
     async next(pred: (f: unknown[]) => boolean, what: string): Promise<unknown[]> {
       let found: unknown[] | undefined;
-      await waitFor(() => (found = frames.find(pred)) !== undefined, what, 5000);
+      // Generous: it only bounds how long a missing frame takes to fail the test.
+      await waitFor(() => (found = frames.find(pred)) !== undefined, what, 15_000);
       frames.splice(frames.indexOf(found as unknown[]), 1);
       return found as unknown[];
     },
@@ -455,6 +456,7 @@ Deno.test("an access_token push switches the channel to the new token's role", a
     await withTestSymbol(sql, "TSTRTTOK", async () => {
       const client = await api.client(api.anonKey);
       const got: Change[] = [];
+      const system: Record<string, unknown>[] = [];
       await subscribed(
         client.channel("tok").on("postgres_changes", {
           event: "INSERT",
@@ -462,13 +464,21 @@ Deno.test("an access_token push switches the channel to the new token's role", a
           table: "signals",
         }, (p) => {
           if (asChange(p).new.symbol === "TSTRTTOK") got.push(asChange(p));
-        }),
+        }).on("system", {}, (p) => system.push(p)),
       );
+      await waitFor(() => system.length >= 1, "the subscription's system message");
       await insertSignal(sql, "TSTRTTOK", T0);
       await sleep(QUIET_MS);
       assert.equal(got.length, 0, "anon sees no signal");
+      const confirmed = system.length;
       await client.realtime.setAuth(await api.userToken()); // sends access_token on the joined channel
-      await sleep(300);
+      // The server confirms the subscriptions again once they run as the new role (a fixed pause
+      // here was not always long enough on a loaded machine).
+      await waitFor(
+        () => system.length > confirmed,
+        "the subscription confirmed for the new token",
+      );
+      assert.equal(system[confirmed].message, "Subscribed to PostgreSQL");
       const id = await insertSignal(sql, "TSTRTTOK", T0 + H);
       await waitFor(() => got.some((p) => p.new.id === id), "the signal after signing in");
     });
