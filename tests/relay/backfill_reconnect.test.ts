@@ -73,8 +73,11 @@ Deno.test("a reconnect while the first backfill waits out 429/418 is backfilled 
         { status: 429, retryAfterSeconds: 1, path: "klines" },
         { status: 418, retryAfterSeconds: 1, path: "klines" },
       );
-      // One backfill worker: no other request is in flight when the 429 arrives.
-      const relay = await startRelay(relayOptions(w, { backfillConcurrency: 1 }));
+      // One backfill worker: no other request is in flight when the 429 arrives. The
+      // missing-final watch after 500 ms, not 10 s: it confirms the held-back last candles.
+      const relay = await startRelay(
+        relayOptions(w, { backfillConcurrency: 1, missingFinalMs: 500 }),
+      );
       await waitFor("the 429", () => (w.fake.stats.rest.statuses[429] ?? 0) >= 1);
       // Meanwhile the stream delivers a few hours (buffered: the series are backfilling)...
       w.fake.clock.setSpeed(QUARTER / 20);
