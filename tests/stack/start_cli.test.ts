@@ -14,21 +14,15 @@ import { functionLogger } from "../../scripts/stack/stack.ts";
 import type { LogEntry } from "../../scripts/lib/cli/log.ts";
 import { type CliRun, hasStackTrace, runTask } from "../support/run_cli.ts";
 import { fixtureRows } from "../support/fixtures.ts";
+import { spawnStartInSession, waitReplaying } from "../support/start_session.ts";
 import { testDatabaseUrl } from "../db/test_database.ts";
 
-const root = new URL("../../", import.meta.url).pathname;
 /** 700 hours of real BTCUSDT 1h (two signals, bars 512 and 548), within one relay backfill. */
 const ROWS = fixtureRows("BTCUSDT-1h-2025W02-W07.json").slice(0, 700);
 
 async function writeJson(path: string, value: unknown): Promise<void> {
   await Deno.mkdir(path.slice(0, path.lastIndexOf("/")), { recursive: true });
   await Deno.writeTextFile(path, JSON.stringify(value));
-}
-
-function passEnv(...names: string[]): Record<string, string> {
-  return Object.fromEntries(
-    names.flatMap((n) => Deno.env.get(n) === undefined ? [] : [[n, Deno.env.get(n)!]]),
-  );
 }
 
 function jsonLines(text: string): Record<string, unknown>[] {
@@ -40,27 +34,13 @@ Deno.test("Ctrl-C on deno task start (SIGINT to its process group, twice) stops 
   await Deno.chmod(tmp, 0o755); // as /tmp: Postgres runs as its own user when the tests run as root
   const file = `${tmp}/in/BTCUSDT-1h-2025W02.json`;
   await writeJson(file, ROWS);
-  // Its own session (setsid) so the signal reaches the group as a terminal sends it: deno task,
-  // the script, the function processes. TMPDIR: where the throwaway cluster lives.
-  const child = new Deno.Command("setsid", {
-    args: [Deno.execPath(), "task", "-q", "start", "--replay", file, "--speed", "1", "--port", "0"],
-    cwd: root,
-    env: { ...passEnv("PATH", "HOME", "DENO_DIR"), NO_COLOR: "1", TMPDIR: tmp },
-    clearEnv: true,
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
+  const session = spawnStartInSession(file, tmp, "piped");
+  const { child, reader } = session;
   let stderr = "";
-  const reader = child.stderr.pipeThrough(new TextDecoderStream()).getReader();
   const stdout = new Response(child.stdout).text();
   try {
-    const deadline = Date.now() + 120_000;
-    while (!/replaying 1 series/.test(stderr)) {
-      const { value, done } = await reader.read();
-      if (done || Date.now() > deadline) throw new Error(`start did not come up:\n${stderr}`);
-      stderr += value;
-    }
+    await waitReplaying(session);
+    stderr = session.stderr;
     const clusters = [...Deno.readDirSync(tmp)].filter((e) => e.name.startsWith("wyckoff-pg-"));
     assert.equal(clusters.length, 1, "the throwaway cluster lives in TMPDIR");
     // At real-time speed nothing closes for an hour: the progress line is not repeated every 5 s.

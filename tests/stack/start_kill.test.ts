@@ -8,8 +8,8 @@
 
 import assert from "node:assert/strict";
 import { fixtureRows } from "../support/fixtures.ts";
+import { spawnStartInSession, waitReplaying } from "../support/start_session.ts";
 
-const root = new URL("../../", import.meta.url).pathname;
 const ROWS = fixtureRows("BTCUSDT-1h-2025W02-W07.json").slice(0, 700);
 
 interface Proc {
@@ -50,23 +50,12 @@ async function startThenKill(
   const file = `${tmp}/in/BTCUSDT-1h-2025W02.json`;
   await Deno.mkdir(`${tmp}/in`);
   await Deno.writeTextFile(file, JSON.stringify(ROWS));
-  const child = new Deno.Command("setsid", {
-    args: [Deno.execPath(), "task", "-q", "start", "--replay", file, "--speed", "1", "--port", "0"],
-    cwd: root,
-    env: { NO_COLOR: "1", TMPDIR: tmp },
-    stdin: "null",
-    stdout: "null",
-    stderr: "piped",
-  }).spawn();
+  const session = spawnStartInSession(file, tmp, "null");
+  const { child, reader } = session;
   let stderr = "";
-  const reader = child.stderr.pipeThrough(new TextDecoderStream()).getReader();
   try {
-    const deadline = Date.now() + 120_000;
-    while (!/replaying 1 series/.test(stderr)) {
-      const { value, done } = await reader.read();
-      if (done || Date.now() > deadline) throw new Error(`start did not come up:\n${stderr}`);
-      stderr += value;
-    }
+    await waitReplaying(session);
+    stderr = session.stderr;
     const before = await processes();
     const script = before.find((p) => p.ppid === child.pid && p.args.includes("scripts/start.ts"));
     assert.ok(script, `the script runs under deno task:\n${JSON.stringify(before)}`);
